@@ -1,0 +1,43 @@
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis;
+
+/// <summary>
+/// The read → decode → track loop over one or more packet sources, shared by every command. Frames from all sources
+/// feed one tracker, so a connection that spans rotated capture files stays one connection.
+/// </summary>
+public sealed class CaptureAnalysis
+{
+    private readonly FrameDecoder _decoder;
+
+    public CaptureAnalysis(AnalysisOptions analysisOptions, DecoderOptions decoderOptions, IConnectionSink sink)
+    {
+        _decoder = new FrameDecoder(decoderOptions);
+        Tracker = new ConnectionTracker(analysisOptions, sink);
+    }
+
+    public FrameAccounting Accounting { get; } = new();
+
+    public ConnectionTracker Tracker { get; }
+
+    /// <summary>Problems met in the inputs, one line each, in the order they happened.</summary>
+    public List<string> InputProblems { get; } = [];
+
+    /// <summary>Reads <paramref name="source"/> to its end. Returns false if it ended on an error (already recorded).</summary>
+    public bool Run(IPacketSource source)
+    {
+        while (source.TryReadFrame(out var frame))
+        {
+            if (_decoder.Decode(frame, Accounting, out var segment) == DecodeOutcome.Tcp)
+                Tracker.Process(segment);
+        }
+        if (source.Status is SourceStatus.EndOfInput or SourceStatus.Reading)
+            return true;
+        InputProblems.Add(source.ErrorMessage ?? $"{source.Name}: {source.Status}");
+        return false;
+    }
+
+    /// <summary>The inputs have ended: every connection still tracked is written with the states last seen.</summary>
+    public void Complete() => Tracker.Finish();
+}

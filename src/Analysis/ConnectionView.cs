@@ -1,0 +1,103 @@
+using TcpState.Analysis.Connections;
+using TcpState.Analysis.Records;
+using TcpState.Analysis.Zeek;
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis;
+
+/// <summary>
+/// A finished connection as sinks see it: read-only, computed on demand, valid only during the sink call.
+/// Counting sinks read what they need without allocating; output sinks call <see cref="ToRecord"/>.
+/// </summary>
+public readonly ref struct ConnectionView
+{
+    private readonly ref readonly Connection _connection;
+    private readonly TransitionLog _transitions;
+
+    internal ConnectionView(ref readonly Connection connection, TransitionLog transitions, FinishReason reason)
+    {
+        _connection = ref connection;
+        _transitions = transitions;
+        FinishReason = reason;
+    }
+
+    public FinishReason FinishReason { get; }
+
+    private Side Orig => _connection.Originator;
+    private Side Resp => _connection.Originator.Other();
+
+    public PacketTime Start => _connection.FirstSeen;
+
+    public IpAddress OriginatorAddress => _connection.Key.Address(Orig);
+    public ushort OriginatorPort => _connection.Key.Port(Orig);
+    public IpAddress ResponderAddress => _connection.Key.Address(Resp);
+    public ushort ResponderPort => _connection.Key.Port(Resp);
+
+    /// <summary>Zeek's duration: from the first packet to the last one before both sides had closed.</summary>
+    public double Duration => PacketTime.Max(_connection.Zeek.LastTime, _connection.FirstSeen).SecondsSince(_connection.FirstSeen);
+
+    public ulong OriginatorBytes => ZeekTcpModel.Size(_connection.Zeek.Get(Orig), _connection.Zeek.Get(Resp));
+    public ulong ResponderBytes => ZeekTcpModel.Size(_connection.Zeek.Get(Resp), _connection.Zeek.Get(Orig));
+
+    public ConnState ConnState => ConnStates.Classify(_connection.Zeek.Get(Orig).State, _connection.Zeek.Get(Resp).State,
+        OriginatorBytes, ResponderBytes, _connection.Zeek.History);
+
+    public ulong MissedBytes => _connection.Zeek.MissedBytes;
+
+    public string History => _connection.Zeek.History.ToString();
+
+    public uint OriginatorPackets => Orig == Side.A ? _connection.PacketsA : _connection.PacketsB;
+    public uint ResponderPackets => Orig == Side.A ? _connection.PacketsB : _connection.PacketsA;
+
+    public RfcState OriginatorState => _connection.Get(Orig).State;
+    public RfcState ResponderState => _connection.Get(Resp).State;
+
+    public ConnectionFlags Flags => _connection.Flags |
+        (_connection.Zeek.History.Truncated ? ConnectionFlags.HistoryTruncated : ConnectionFlags.None);
+
+    /// <summary>Both endpoints' transitions in the order they happened; <see cref="IsOriginator"/> says whose each is.</summary>
+    internal TransitionLog.Enumerator Transitions => _transitions.Enumerate(_connection);
+
+    public bool IsOriginator(Side side) => side == Orig;
+
+    public string Uid => ConnectionUid.For(_connection.Key, Orig, _connection.FirstSeen);
+
+    public string CommunityId => Records.CommunityId.Compute(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort);
+
+    public ConnectionRecord ToRecord()
+    {
+        var orig = new List<StateChange>();
+        var resp = new List<StateChange>();
+        foreach (var t in Transitions)
+            (IsOriginator(t.Side) ? orig : resp).Add(new StateChange(t.To, t.Time));
+
+        double duration = Duration;
+        bool hasDuration = duration > 0;
+        return new ConnectionRecord
+        {
+            Start = Start,
+            Uid = Uid,
+            OriginatorAddress = OriginatorAddress,
+            OriginatorPort = OriginatorPort,
+            ResponderAddress = ResponderAddress,
+            ResponderPort = ResponderPort,
+            // Zeek leaves duration and byte counts unset for a connection whose packets all share one timestamp.
+            Duration = hasDuration ? duration : null,
+            OriginatorBytes = hasDuration ? OriginatorBytes : null,
+            ResponderBytes = hasDuration ? ResponderBytes : null,
+            ConnState = ConnState,
+            MissedBytes = MissedBytes,
+            History = History,
+            OriginatorPackets = OriginatorPackets,
+            ResponderPackets = ResponderPackets,
+            CommunityId = CommunityId,
+            OriginatorState = OriginatorState,
+            ResponderState = ResponderState,
+            OriginatorTransitions = orig,
+            ResponderTransitions = resp,
+            Flags = Flags,
+            FinishReason = FinishReason,
+        };
+    }
+}

@@ -1,0 +1,162 @@
+using TcpState.Capture;
+
+namespace TcpState.Analysis.Connections;
+
+/// <summary>
+/// The live connections: a slot array of <see cref="Connection"/> structs, a chained hash index over their keys,
+/// and four FIFO expiry queues threaded through the slots. Looking up, adding, removing and requeueing a
+/// connection are O(1) and allocate nothing once the arrays have grown; they grow by doubling up to the cap.
+/// </summary>
+internal sealed class ConnectionTable
+{
+    private const int InitialCapacity = 1024;
+
+    private Connection[] _slots = new Connection[InitialCapacity];
+    private int[] _buckets = NewBuckets(InitialCapacity * 2);
+    private int _bucketMask = InitialCapacity * 2 - 1;
+    private int _freeSlot = -1;
+    private int _usedSlots;
+
+    private readonly int[] _queueHeads = [-1, -1, -1, -1, -1];
+    private readonly int[] _queueTails = [-1, -1, -1, -1, -1];
+
+    public ConnectionTable(int maxConnections)
+    {
+        MaxConnections = Math.Max(1, maxConnections);
+    }
+
+    public int MaxConnections { get; }
+
+    public int Count { get; private set; }
+
+    public int PeakCount { get; private set; }
+
+    public bool IsFull => Count >= MaxConnections;
+
+    public ref Connection this[int index] => ref _slots[index];
+
+    public int Find(in ConnectionKey key)
+    {
+        int index = _buckets[key.GetHashCode() & _bucketMask];
+        while (index >= 0)
+        {
+            ref var slot = ref _slots[index];
+            if (slot.Key.Equals(key))
+                return index;
+            index = slot.NextInBucket;
+        }
+        return -1;
+    }
+
+    /// <summary>Adds a connection (the caller ensures there is room) and returns its slot, reset to defaults.</summary>
+    public int Add(in ConnectionKey key)
+    {
+        int index;
+        if (_freeSlot >= 0)
+        {
+            index = _freeSlot;
+            _freeSlot = _slots[index].NextInBucket;
+        }
+        else
+        {
+            if (_usedSlots == _slots.Length)
+                Grow();
+            index = _usedSlots++;
+        }
+
+        ref var slot = ref _slots[index];
+        slot = default;
+        slot.Key = key;
+        slot.InUse = true;
+        slot.TransitionHead = slot.TransitionTail = -1;
+        slot.QueuePrevious = slot.QueueNext = -1;
+        int bucket = key.GetHashCode() & _bucketMask;
+        slot.NextInBucket = _buckets[bucket];
+        _buckets[bucket] = index;
+        Count++;
+        if (Count > PeakCount) PeakCount = Count;
+        return index;
+    }
+
+    public void Remove(int index)
+    {
+        ref var slot = ref _slots[index];
+        Dequeue(index);
+        int bucket = slot.Key.GetHashCode() & _bucketMask;
+        if (_buckets[bucket] == index)
+            _buckets[bucket] = slot.NextInBucket;
+        else
+        {
+            int previous = _buckets[bucket];
+            while (_slots[previous].NextInBucket != index)
+                previous = _slots[previous].NextInBucket;
+            _slots[previous].NextInBucket = slot.NextInBucket;
+        }
+        slot.InUse = false;
+        slot.NextInBucket = _freeSlot;
+        _freeSlot = index;
+        Count--;
+    }
+
+    /// <summary>Moves a connection to the tail of <paramref name="queue"/>, its timer starting at <paramref name="anchor"/>.</summary>
+    public void Enqueue(int index, ExpiryQueue queue, PacketTime anchor)
+    {
+        Dequeue(index);
+        ref var slot = ref _slots[index];
+        slot.Queue = queue;
+        slot.QueueAnchor = anchor;
+        int q = (int)queue;
+        slot.QueuePrevious = _queueTails[q];
+        slot.QueueNext = -1;
+        if (_queueTails[q] >= 0) _slots[_queueTails[q]].QueueNext = index;
+        else _queueHeads[q] = index;
+        _queueTails[q] = index;
+    }
+
+    /// <summary>The connection that has waited longest in <paramref name="queue"/>, or -1.</summary>
+    public int Oldest(ExpiryQueue queue) => _queueHeads[(int)queue];
+
+    /// <summary>Slots in use, in no particular order (for the final flush).</summary>
+    public IEnumerable<int> InUse()
+    {
+        for (int i = 0; i < _usedSlots; i++)
+            if (_slots[i].InUse)
+                yield return i;
+    }
+
+    private void Dequeue(int index)
+    {
+        ref var slot = ref _slots[index];
+        if (slot.Queue == ExpiryQueue.None) return;
+        int q = (int)slot.Queue;
+        if (slot.QueuePrevious >= 0) _slots[slot.QueuePrevious].QueueNext = slot.QueueNext;
+        else _queueHeads[q] = slot.QueueNext;
+        if (slot.QueueNext >= 0) _slots[slot.QueueNext].QueuePrevious = slot.QueuePrevious;
+        else _queueTails[q] = slot.QueuePrevious;
+        slot.Queue = ExpiryQueue.None;
+        slot.QueuePrevious = slot.QueueNext = -1;
+    }
+
+    private void Grow()
+    {
+        int capacity = _slots.Length * 2;
+        Array.Resize(ref _slots, capacity);
+        _buckets = NewBuckets(capacity * 2);
+        _bucketMask = capacity * 2 - 1;
+        for (int i = 0; i < _usedSlots; i++)
+        {
+            ref var slot = ref _slots[i];
+            if (!slot.InUse) continue;
+            int bucket = slot.Key.GetHashCode() & _bucketMask;
+            slot.NextInBucket = _buckets[bucket];
+            _buckets[bucket] = i;
+        }
+    }
+
+    private static int[] NewBuckets(int count)
+    {
+        var buckets = new int[count];
+        Array.Fill(buckets, -1);
+        return buckets;
+    }
+}

@@ -1,0 +1,52 @@
+using TcpState.Analysis.Connections;
+using TcpState.Capture;
+
+namespace TcpState.Analysis.Records;
+
+/// <summary>
+/// Connection ids in Zeek's shape ("C" and 17 base62 characters), but derived from the connection itself — its
+/// 4-tuple, who opened it and its first packet's time — instead of drawn at random, so reading the same traffic
+/// twice (or live and then from the saved file) gives the same ids.
+/// </summary>
+public static class ConnectionUid
+{
+    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    internal static string For(in ConnectionKey key, Side originator, PacketTime firstSeen)
+    {
+        var origAddress = key.Address(originator);
+        var respAddress = key.Address(originator.Other());
+        ulong h1 = Mix(0x243F6A8885A308D3UL ^ origAddress.High);
+        h1 = Mix(h1 ^ origAddress.Low);
+        h1 = Mix(h1 ^ respAddress.High);
+        h1 = Mix(h1 ^ respAddress.Low);
+        h1 = Mix(h1 ^ ((ulong)key.Port(originator) << 16 | key.Port(originator.Other())));
+        h1 = Mix(h1 ^ (ulong)firstSeen.UnixNanoseconds);
+        ulong h2 = Mix(h1 ^ 0x13198A2E03707344UL);
+
+        Span<char> text = stackalloc char[18];
+        text[0] = 'C';
+        Encode(h1, text.Slice(1, 11));
+        Encode(h2 & 0xFFFF_FFFF, text.Slice(12, 6));
+        return new string(text);
+    }
+
+    private static void Encode(ulong value, Span<char> destination)
+    {
+        for (int i = destination.Length - 1; i >= 0; i--)
+        {
+            destination[i] = Alphabet[(int)(value % 62)];
+            value /= 62;
+        }
+    }
+
+    /// <summary>The splitmix64 finaliser: a cheap, well-spread 64-bit mix.</summary>
+    private static ulong Mix(ulong x)
+    {
+        x ^= x >> 30;
+        x *= 0xBF58476D1CE4E5B9UL;
+        x ^= x >> 27;
+        x *= 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+}
