@@ -1,0 +1,96 @@
+using System.Text.Json;
+using TcpState.Analysis;
+using TcpState.Analysis.Records;
+
+namespace TcpState.Cli.Output;
+
+/// <summary>
+/// One JSON object per line. Connection lines carry Zeek's conn.log field names (so tools written for Zeek's JSON logs
+/// read them) plus tcpstate's own; like Zeek, a field with no value is left out rather than written as null.
+/// </summary>
+internal sealed class JsonLinesWriter : RecordWriter
+{
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private readonly Stream _output;
+    private readonly Utf8JsonWriter _json;
+
+    public JsonLinesWriter(Stream output)
+    {
+        _output = output;
+        _json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+    }
+
+    public override void OnConnection(in ConnectionView connection)
+    {
+        var record = connection.ToRecord();
+        var json = _json;
+        json.WriteStartObject();
+        json.WriteString("record", "connection");
+        json.WritePropertyName("ts");
+        json.WriteRawValue(RecordFields.Time(record.Start), skipInputValidation: true);
+        json.WriteString("uid", record.Uid);
+        json.WriteString("id.orig_h", record.OriginatorAddress.ToString());
+        json.WriteNumber("id.orig_p", record.OriginatorPort);
+        json.WriteString("id.resp_h", record.ResponderAddress.ToString());
+        json.WriteNumber("id.resp_p", record.ResponderPort);
+        json.WriteString("proto", "tcp");
+        if (record.Duration is { } duration)
+        {
+            json.WritePropertyName("duration");
+            json.WriteRawValue(RecordFields.Seconds(duration), skipInputValidation: true);
+        }
+        if (record.OriginatorBytes is { } origBytes) json.WriteNumber("orig_bytes", origBytes);
+        if (record.ResponderBytes is { } respBytes) json.WriteNumber("resp_bytes", respBytes);
+        json.WriteString("conn_state", record.ConnState.ToString());
+        json.WriteNumber("missed_bytes", record.MissedBytes);
+        json.WriteString("history", record.History);
+        json.WriteNumber("orig_pkts", record.OriginatorPackets);
+        json.WriteNumber("resp_pkts", record.ResponderPackets);
+        json.WriteString("community_id", record.CommunityId);
+        json.WriteString("orig_state", record.OriginatorState.ToRfcName());
+        json.WriteString("resp_state", record.ResponderState.ToRfcName());
+        WriteTransitions("orig_transitions", record.OriginatorTransitions);
+        WriteTransitions("resp_transitions", record.ResponderTransitions);
+        json.WriteStartArray("flags");
+        foreach (var flag in RecordFields.Flags(record.Flags))
+            json.WriteStringValue(flag);
+        json.WriteEndArray();
+        json.WriteString("end_reason", RecordFields.EndReason(record.FinishReason));
+        json.WriteEndObject();
+        EndLine();
+    }
+
+    public override void End(RunReport report)
+    {
+        SummaryJson.Write(_json, report);
+        EndLine();
+    }
+
+    public override void Dispose()
+    {
+        _json.Flush();
+        _json.Dispose();
+        _output.Flush();
+    }
+
+    private void WriteTransitions(string name, IReadOnlyList<StateChange> transitions)
+    {
+        _json.WriteStartArray(name);
+        foreach (var transition in transitions)
+        {
+            _json.WriteStartObject();
+            _json.WriteString("state", transition.State.ToRfcName());
+            _json.WritePropertyName("ts");
+            _json.WriteRawValue(RecordFields.Time(transition.Time), skipInputValidation: true);
+            _json.WriteEndObject();
+        }
+        _json.WriteEndArray();
+    }
+
+    private void EndLine()
+    {
+        _json.Flush();
+        _output.Write(NewLine);
+        _json.Reset(_output);
+    }
+}

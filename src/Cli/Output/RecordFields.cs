@@ -1,0 +1,62 @@
+using System.Globalization;
+using TcpState.Analysis;
+using TcpState.Analysis.Connections;
+using TcpState.Analysis.Records;
+using TcpState.Capture;
+
+namespace TcpState.Cli.Output;
+
+/// <summary>How record values are spelled in every output format, so they agree with each other and with docs/.</summary>
+internal static class RecordFields
+{
+    private static readonly (ConnectionFlags Flag, string Name)[] FlagNames =
+    [
+        (ConnectionFlags.Midstream, "midstream"),
+        (ConnectionFlags.FastOpen, "fast_open"),
+        (ConnectionFlags.SimultaneousOpen, "simultaneous_open"),
+        (ConnectionFlags.SimultaneousClose, "simultaneous_close"),
+        (ConnectionFlags.PortReuse, "port_reuse"),
+        (ConnectionFlags.SynWithData, "syn_with_data"),
+        (ConnectionFlags.IsnChanged, "isn_changed"),
+        (ConnectionFlags.BadHandshakeAck, "bad_handshake_ack"),
+        (ConnectionFlags.RstOutOfWindow, "rst_out_of_window"),
+        (ConnectionFlags.HistoryTruncated, "history_truncated"),
+        (ConnectionFlags.TransitionsTruncated, "transitions_truncated"),
+    ];
+
+    public static IEnumerable<string> Flags(ConnectionFlags flags)
+    {
+        foreach (var (flag, name) in FlagNames)
+            if ((flags & flag) != 0)
+                yield return name;
+    }
+
+    public static string FlagName(ConnectionFlags flag) => FlagNames.First(f => f.Flag == flag).Name;
+
+    public static string EndReason(FinishReason reason) => reason switch
+    {
+        FinishReason.Closed => "closed",
+        FinishReason.TimeWaitExpired => "time_wait_expired",
+        FinishReason.IdleTimeout => "idle_timeout",
+        FinishReason.EndOfInput => "end_of_input",
+        FinishReason.PortReused => "port_reused",
+        FinishReason.Evicted => "evicted",
+        _ => reason.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Seconds since the epoch with six decimals, as Zeek writes times.</summary>
+    public static string Time(PacketTime time) => time.ToZeekString();
+
+    public static string Seconds(double seconds) => seconds.ToString("0.000000", CultureInfo.InvariantCulture);
+
+    /// <summary>"SYN_SENT@1700000000.000001,ESTABLISHED@..." for the one-line formats.</summary>
+    public static string Transitions(IReadOnlyList<StateChange> transitions) =>
+        string.Join(",", transitions.Select(t => $"{t.State.ToRfcName()}@{Time(t.Time)}"));
+
+    public static string Endpoint(ConnectionRecord record, bool originator)
+    {
+        var address = originator ? record.OriginatorAddress : record.ResponderAddress;
+        var port = originator ? record.OriginatorPort : record.ResponderPort;
+        return address.IsIpv4 ? $"{address}:{port}" : $"[{address}]:{port}";
+    }
+}

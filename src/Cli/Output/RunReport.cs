@@ -1,0 +1,15 @@
+using TcpState.Analysis;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Cli.Output;
+
+/// <summary>Everything a run's summary shows: what was read, how every frame was accounted for, what was found.</summary>
+internal sealed class RunReport
+{
+    public required IReadOnlyList<string> Inputs { get; init; }
+    public required FrameAccounting Frames { get; init; }
+    public required ConnectionStatistics Connections { get; init; }
+    public required ConnectionTracker Tracker { get; init; }
+    public required IReadOnlyList<string> Problems { get; init; }
+    public bool ChecksumsVerified { get; init; }
+}

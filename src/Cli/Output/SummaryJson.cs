@@ -1,0 +1,77 @@
+using System.Text.Json;
+using TcpState.Analysis;
+using TcpState.Analysis.Connections;
+using TcpState.Analysis.Zeek;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Cli.Output;
+
+/// <summary>The run's summary as one JSON object (<c>"record": "summary"</c>).</summary>
+internal static class SummaryJson
+{
+    public static void Write(Utf8JsonWriter json, RunReport report)
+    {
+        json.WriteStartObject();
+        json.WriteString("record", "summary");
+        json.WriteStartArray("inputs");
+        foreach (var input in report.Inputs) json.WriteStringValue(input);
+        json.WriteEndArray();
+
+        var frames = report.Frames;
+        json.WriteStartObject("frames");
+        json.WriteNumber("read", frames.FramesRead);
+        json.WriteNumber("tcp", frames.Tcp);
+        json.WriteNumber("other_protocol", frames.OtherProtocol);
+        json.WriteNumber("non_first_fragment", frames.NonFirstFragments);
+        json.WriteNumber("truncated_by_snaplen", frames.TruncatedBySnaplen);
+        json.WriteNumber("malformed", frames.Malformed);
+        json.WriteNumber("unsupported_link_type", frames.UnsupportedLinkType);
+        json.WriteStartObject("malformed_by_reason");
+        foreach (var reason in Enum.GetValues<MalformedReason>())
+            if (reason != MalformedReason.None && frames.MalformedBecause(reason) > 0)
+                json.WriteNumber(SummaryText.ReasonName(reason), frames.MalformedBecause(reason));
+        json.WriteEndObject();
+        json.WriteNumber("ip_fragments", frames.IpFragments);
+        json.WriteNumber("bad_tcp_checksums", frames.BadTcpChecksums);
+        json.WriteBoolean("checksums_verified", report.ChecksumsVerified);
+        json.WriteNumber("tcp_payload_truncated", frames.TcpPayloadTruncated);
+        json.WriteNumber("tunneled", frames.Tunneled);
+        json.WriteEndObject();
+
+        var tracker = report.Tracker;
+        json.WriteStartObject("connections");
+        json.WriteNumber("total", report.Connections.Connections);
+        json.WriteNumber("peak_tracked", tracker.PeakConnections);
+        json.WriteNumber("evicted", tracker.ConnectionsFinished(FinishReason.Evicted));
+        json.WriteNumber("port_reused", tracker.ConnectionsFinished(FinishReason.PortReused));
+        json.WriteEndObject();
+
+        json.WriteStartObject("conn_state");
+        foreach (var state in Enum.GetValues<ConnState>())
+            if (report.Connections.WithConnState(state) > 0)
+                json.WriteNumber(state.ToString(), report.Connections.WithConnState(state));
+        json.WriteEndObject();
+        WriteStates(json, "orig_state", report.Connections.OriginatorsIn);
+        WriteStates(json, "resp_state", report.Connections.RespondersIn);
+
+        json.WriteStartObject("flags");
+        foreach (var flag in report.Connections.Flags)
+            if (report.Connections.WithFlag(flag) > 0)
+                json.WriteNumber(RecordFields.FlagName(flag), report.Connections.WithFlag(flag));
+        json.WriteEndObject();
+
+        json.WriteStartArray("errors");
+        foreach (var problem in report.Problems) json.WriteStringValue(problem);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteStates(Utf8JsonWriter json, string name, Func<RfcState, long> count)
+    {
+        json.WriteStartObject(name);
+        foreach (var state in Enum.GetValues<RfcState>())
+            if (count(state) > 0)
+                json.WriteNumber(state.ToRfcName(), count(state));
+        json.WriteEndObject();
+    }
+}

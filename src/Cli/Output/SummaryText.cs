@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+using TcpState.Analysis;
+using TcpState.Analysis.Connections;
+using TcpState.Analysis.Zeek;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Cli.Output;
+
+/// <summary>The readable summary: every frame accounted for, connections, each side's final state, conn_state.</summary>
+internal sealed class SummaryTextWriter(Stream output) : RecordWriter
+{
+    private readonly StreamWriter _writer = new(output, new UTF8Encoding(false), leaveOpen: true);
+
+    public override void OnConnection(in ConnectionView connection) { }
+
+    public override void End(RunReport report) => _writer.Write(SummaryText.Render(report));
+
+    public override void Dispose() => _writer.Flush();
+}
+
+internal static class SummaryText
+{
+    public static string Render(RunReport report)
+    {
+        var text = new StringBuilder();
+        var frames = report.Frames;
+        text.AppendLine(report.Inputs.Count == 1 ? $"Input        {report.Inputs[0]}" : $"Inputs       {string.Join(", ", report.Inputs)}");
+        text.AppendLine();
+        text.AppendLine($"Frames       {N(frames.FramesRead)} read");
+        Line(text, frames.Tcp, "TCP");
+        Line(text, frames.OtherProtocol, "other protocol (skipped)");
+        Line(text, frames.NonFirstFragments, "non-first IP fragment (skipped)");
+        Line(text, frames.TruncatedBySnaplen, "truncated by snaplen before the TCP header");
+        Line(text, frames.Malformed, "malformed");
+        foreach (var reason in Enum.GetValues<MalformedReason>())
+            if (reason != MalformedReason.None && frames.MalformedBecause(reason) > 0)
+                text.AppendLine($"               {N(frames.MalformedBecause(reason)),12}    {ReasonName(reason)}");
+        Line(text, frames.UnsupportedLinkType, "unsupported link type");
+        var notes = new List<string>();
+        if (frames.BadTcpChecksums > 0) notes.Add($"{N(frames.BadTcpChecksums)} TCP segments with a bad checksum were ignored");
+        else if (!report.ChecksumsVerified) notes.Add("TCP checksums not verified (-C)");
+        if (frames.IpFragments > 0) notes.Add($"{N(frames.IpFragments)} IP fragments");
+        if (frames.TcpPayloadTruncated > 0) notes.Add($"{N(frames.TcpPayloadTruncated)} TCP payloads cut by snaplen");
+        if (frames.Tunneled > 0) notes.Add($"{N(frames.Tunneled)} TCP segments inside tunnels");
+        foreach (var note in notes)
+            text.AppendLine($"             ({note})");
+        text.AppendLine();
+
+        var stats = report.Connections;
+        var tracker = report.Tracker;
+        text.Append($"Connections  {N(stats.Connections)}");
+        text.Append($"   (at most {N(tracker.PeakConnections)} tracked at once");
+        long evicted = tracker.ConnectionsFinished(FinishReason.Evicted);
+        if (evicted > 0) text.Append($"; {N(evicted)} evicted from the full table");
+        text.AppendLine(")");
+
+        if (stats.Connections > 0)
+        {
+            text.AppendLine();
+            text.AppendLine($"Final RFC state          {"originator",10}  {"responder",10}");
+            foreach (var state in Enum.GetValues<RfcState>())
+            {
+                long o = stats.OriginatorsIn(state), r = stats.RespondersIn(state);
+                if (o + r > 0)
+                    text.AppendLine($"  {state.ToRfcName(),-22} {N(o),10}  {N(r),10}");
+            }
+            text.AppendLine();
+            text.AppendLine("conn_state (Zeek)");
+            foreach (var state in Enum.GetValues<ConnState>())
+                if (stats.WithConnState(state) > 0)
+                    text.AppendLine($"  {state,-7}{N(stats.WithConnState(state)),10}   {Describe(state)}");
+            var flagged = stats.Flags.Where(f => stats.WithFlag(f) > 0).ToList();
+            if (flagged.Count > 0)
+            {
+                text.AppendLine();
+                text.AppendLine("Flags");
+                foreach (var flag in flagged)
+                    text.AppendLine($"  {RecordFields.FlagName(flag),-22}{N(stats.WithFlag(flag)),10}");
+            }
+        }
+
+        if (report.Problems.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Input problems");
+            foreach (var problem in report.Problems)
+                text.AppendLine($"  {problem}");
+        }
+        return text.ToString();
+    }
+
+    public static string ReasonName(MalformedReason reason)
+    {
+        // "Ipv4TotalLength" -> "ipv4_total_length": the same spelling in text and JSON.
+        var name = reason.ToString();
+        var snake = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) snake.Append('_');
+            snake.Append(char.ToLowerInvariant(name[i]));
+        }
+        return snake.ToString();
+    }
+
+    public static string Describe(ConnState state) => state switch
+    {
+        ConnState.S0 => "SYN sent, never answered",
+        ConnState.S1 => "established, still open",
+        ConnState.SF => "established, then closed by both sides",
+        ConnState.REJ => "refused: the SYN was answered with RST",
+        ConnState.S2 => "established; only the originator closed",
+        ConnState.S3 => "established; only the responder closed",
+        ConnState.RSTO => "established, then reset by the originator",
+        ConnState.RSTR => "established, then reset by the responder",
+        ConnState.RSTOS0 => "originator sent SYN then RST, no SYN-ACK seen",
+        ConnState.RSTRH => "responder sent SYN-ACK then RST, no SYN seen",
+        ConnState.SH => "originator sent SYN then FIN, no SYN-ACK seen",
+        ConnState.SHR => "responder sent SYN-ACK then FIN, no SYN seen",
+        ConnState.OTH => "no SYN seen: picked up mid-stream",
+        _ => "",
+    };
+
+    private static void Line(StringBuilder text, long count, string label) =>
+        text.AppendLine($"             {N(count),12}    {label}");
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

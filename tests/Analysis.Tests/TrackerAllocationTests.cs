@@ -1,0 +1,53 @@
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis.Tests;
+
+/// <summary>The tracker's per-segment work allocates nothing once its tables have grown to the traffic.</summary>
+public class TrackerAllocationTests
+{
+    [Fact]
+    public void SteadyStateTracking_AllocatesNothingPerSegment()
+    {
+        // 40,000 complete connections, one every 10 ms: TIME_WAIT (60 s) keeps about 6,000 tracked at a time, so
+        // slots, transition entries and expiry queues are reused continuously once the first minute has passed.
+        var segments = BuildConnections(40_000, spacingSeconds: 0.01);
+        var statistics = new ConnectionStatistics();
+        var tracker = new ConnectionTracker(new AnalysisOptions(), statistics);
+
+        int warmUp = segments.Length - 120_000;
+        for (int i = 0; i < warmUp; i++)
+            tracker.Process(segments[i]);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = warmUp; i < segments.Length; i++)
+            tracker.Process(segments[i]);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(statistics.Connections > 20_000, $"only {statistics.Connections} connections finished during the run");
+        Assert.Equal(0, allocated);
+    }
+
+    private static TcpSegment[] BuildConnections(int count, double spacingSeconds)
+    {
+        var segments = new List<TcpSegment>(count * 10);
+        for (int i = 0; i < count; i++)
+        {
+            var conversation = new TcpConversation(
+                clientAddress: $"10.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}", clientPort: (ushort)(10000 + i % 50000),
+                clientIsn: (uint)(i * 7919), serverIsn: (uint)(i * 104729), startSeconds: 1_700_000_000 + i * spacingSeconds);
+            var client = conversation.Client;
+            var server = conversation.Server;
+            client.Syn();
+            server.SynAck();
+            client.Ack();
+            client.Data(100);
+            server.Data(1000);
+            client.Ack();
+            client.Fin();
+            server.Fin();
+            client.Ack();
+            segments.AddRange(conversation.Segments);
+        }
+        return segments.ToArray();
+    }
+}
