@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace TcpState.Cli.Tests;
+
+/// <summary>
+/// Every trace in captures/ (recorded from the real Linux TCP stack) read end to end through the CLI, each connection
+/// checked against captures/expected.json: both final RFC states and transition lists, conn_state, history, counts.
+/// </summary>
+public class RecordedCaptureTests
+{
+    public static TheoryData<string> Traces()
+    {
+        var data = new TheoryData<string>();
+        foreach (var entry in Expected().EnumerateArray())
+            data.Add(entry.GetProperty("trace").GetString()!);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void RecordedTrace_GivesTheExpectedRecordForEveryConnection(string trace)
+    {
+        var expected = Expected().EnumerateArray().Single(e => e.GetProperty("trace").GetString() == trace);
+        var result = TcpstateProcess.Run("read", "--format", "json", Repository.Capture(trace));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var records = JsonLines.Records(result.Stdout, "connection");
+        var expectedConnections = expected.GetProperty("connections").EnumerateArray().ToList();
+        Assert.Equal(expectedConnections.Count, records.Count);
+        for (int i = 0; i < expectedConnections.Count; i++)
+        {
+            var want = expectedConnections[i];
+            var got = records[i];
+            string where = $"{trace} connection {i + 1}";
+            Assert.True(want.GetProperty("orig_h").GetString() == got.GetProperty("id.orig_h").GetString(), where + ": orig_h");
+            Assert.Equal(want.GetProperty("orig_p").GetInt32(), got.GetProperty("id.orig_p").GetInt32());
+            Assert.Equal(want.GetProperty("resp_h").GetString(), got.GetProperty("id.resp_h").GetString());
+            Assert.Equal(want.GetProperty("resp_p").GetInt32(), got.GetProperty("id.resp_p").GetInt32());
+            Assert.Equal((where, want.GetProperty("conn_state").GetString()), (where, got.GetProperty("conn_state").GetString()));
+            Assert.Equal((where, want.GetProperty("history").GetString()), (where, got.GetProperty("history").GetString()));
+            Assert.Equal((where, want.GetProperty("orig_state").GetString()), (where, got.GetProperty("orig_state").GetString()));
+            Assert.Equal((where, want.GetProperty("resp_state").GetString()), (where, got.GetProperty("resp_state").GetString()));
+            Assert.Equal((where, States(want.GetProperty("orig_transitions"))), (where, TransitionStates(got.GetProperty("orig_transitions"))));
+            Assert.Equal((where, States(want.GetProperty("resp_transitions"))), (where, TransitionStates(got.GetProperty("resp_transitions"))));
+            Assert.Equal((where, want.GetProperty("orig_pkts").GetInt64()), (where, got.GetProperty("orig_pkts").GetInt64()));
+            Assert.Equal((where, want.GetProperty("resp_pkts").GetInt64()), (where, got.GetProperty("resp_pkts").GetInt64()));
+            Assert.Equal((where, want.GetProperty("orig_bytes").GetInt64()), (where, got.GetProperty("orig_bytes").GetInt64()));
+            Assert.Equal((where, want.GetProperty("resp_bytes").GetInt64()), (where, got.GetProperty("resp_bytes").GetInt64()));
+        }
+    }
+
+    private static string Joined(IEnumerable<string> states) => string.Join(" → ", states);
+
+    private static string States(JsonElement list) => Joined(list.EnumerateArray().Select(s => s.GetString()!));
+
+    private static string TransitionStates(JsonElement list) =>
+        Joined(list.EnumerateArray().Select(t => t.GetProperty("state").GetString()!));
+
+    private static JsonElement Expected() =>
+        JsonDocument.Parse(File.ReadAllText(Repository.Capture("expected.json"))).RootElement;
+}
+
+internal static class JsonLines
+{
+    public static List<JsonElement> Records(string output, string kind) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(r => r.GetProperty("record").GetString() == kind)
+            .ToList();
+}
