@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using TcpState.Capture.Decoding.Ip;
 
 namespace TcpState.Capture.Decoding;
 
@@ -59,7 +60,7 @@ public static class InternetChecksum
 
     /// <summary>The TCP checksum to put in a segment whose checksum field is zero (used to build test and benchmark frames).</summary>
     public static ushort TcpChecksum(IpAddress source, IpAddress destination, ReadOnlySpan<byte> tcpSegment) =>
-        Complement(PseudoHeaderSum(source, destination, 6, tcpSegment.Length) + Sum(tcpSegment));
+        Complement(PseudoHeaderSum(source, destination, IpProtocol.Tcp, tcpSegment.Length) + Sum(tcpSegment));
 
     private static ulong SumHalves(ulong value) => (value >> 32) + (value & 0xFFFF_FFFF);
 

@@ -3,7 +3,8 @@ namespace TcpState.Capture.Decoding;
 /// <summary>
 /// The header the decoder looks at next. Each layer's decoder consumes its header and names the next layer (from a
 /// dispatch table keyed by EtherType, IP protocol, UDP port, ...); the values before <see cref="Ethernet"/> end the walk.
-/// Adding an encapsulation means a new decoder file, a member here, and its rows in the dispatch tables.
+/// Adding an encapsulation means a new decoder file, a member here with its arm in <see cref="FrameDecoder"/>'s loop,
+/// and its row in the dispatch table that leads to it.
 /// </summary>
 internal enum Layer : byte
 {

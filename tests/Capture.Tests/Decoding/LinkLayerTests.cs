@@ -135,6 +135,18 @@ public class LinkLayerTests
     }
 
     [Fact]
+    public void EthernetInEthernetWithoutEnd_IsTooManyLayers()
+    {
+        // 0x6558 (an Ethernet frame follows) is legitimate after GRE or Geneve, so the table allows it anywhere;
+        // only the overall layer bound stops a frame that repeats it.
+        var frame = Ipv4Syn;
+        frame = Ethernet(0x0800, frame);
+        for (int i = 0; i < DecoderLimits.MaxLayers; i++)
+            frame = Ethernet(0x6558, frame);
+        Assert.Equal(MalformedReason.TooManyLayers, Decoded.Of(frame).Reason);
+    }
+
+    [Fact]
     public void Ieee8023LengthField_IsOtherProtocol()
     {
         var llc = Concat(Hex("424203000000000000"), new byte[37]);

@@ -6,15 +6,8 @@ namespace TcpState.Capture.Decoding.Link;
 /// </summary>
 internal static class EtherType
 {
-    /// <summary>
-    /// Values up to 1500 in the Ethernet type field are 802.3 lengths, from 1536 (0x0600) on EtherTypes
-    /// (IEEE 802.3 §3.2.6); neither an LLC frame nor the undefined gap carries anything tcpstate follows.
-    /// </summary>
-    public const ushort Minimum = 0x0600;
-
     public const ushort Ipv4 = 0x0800;
     public const ushort Ipv6 = 0x86DD;
-    public const ushort Arp = 0x0806;
     public const ushort Vlan8021Q = 0x8100;
     public const ushort Vlan8021ad = 0x88A8;
     /// <summary>Pre-standard QinQ outer tags used by some switches before 802.1ad.</summary>
@@ -31,6 +24,10 @@ internal static class EtherType
     public const ushort ErspanTypeIII = 0x22EB;
     public const ushort Ppp = 0x880B;
 
+    /// <summary>
+    /// The layer an EtherType announces. Everything else (ARP, LLDP, ...) is another protocol, and so are the values
+    /// below 0x0600, which in an Ethernet header are 802.3 lengths (IEEE 802.3 §3.2.6) ahead of an LLC header.
+    /// </summary>
     public static Layer Next(ushort etherType) => etherType switch
     {
         Ipv4 => Layer.Ipv4,
