@@ -22,6 +22,7 @@ internal ref struct DecodeState
     public ref TcpSegment Segment;
 
     public readonly bool DecodeTunnels;
+    public readonly bool VerifyChecksums;
 
     /// <summary>Where the next header starts.</summary>
     public int Offset;
@@ -55,11 +56,12 @@ internal ref struct DecodeState
     /// </summary>
     public bool PseudoHeaderDestinationElsewhere;
 
-    public DecodeState(ReadOnlySpan<byte> frame, int originalLength, ref TcpSegment segment, bool decodeTunnels)
+    public DecodeState(ReadOnlySpan<byte> frame, int originalLength, ref TcpSegment segment, DecoderOptions options)
     {
         _frame = frame;
         Segment = ref segment;
-        DecodeTunnels = decodeTunnels;
+        DecodeTunnels = options.DecodeTunnels;
+        VerifyChecksums = options.VerifyChecksums;
         End = frame.Length;
         WireEnd = Math.Max(originalLength, frame.Length);
         IpPayloadEnd = End;

@@ -27,14 +27,9 @@ public sealed record DecoderOptions
 /// </remarks>
 public sealed class FrameDecoder
 {
-    private readonly bool _verifyChecksums;
-    private readonly bool _decodeTunnels;
-
     public FrameDecoder(DecoderOptions? options = null)
     {
         Options = options ?? new DecoderOptions();
-        _verifyChecksums = Options.VerifyChecksums;
-        _decodeTunnels = Options.DecodeTunnels;
     }
 
     public DecoderOptions Options { get; }
@@ -69,7 +64,7 @@ public sealed class FrameDecoder
     internal DecodeOutcome Decode(in Frame frame, out TcpSegment segment, out MalformedReason reason, out DecodeNotes notes)
     {
         segment = default;
-        var state = new DecodeState(frame.Data, frame.OriginalLength, ref segment, _decodeTunnels);
+        var state = new DecodeState(frame.Data, frame.OriginalLength, ref segment, Options);
 
         var next = LinkLayer.First(frame.LinkType);
         for (int layers = 0; next != Layer.Done; layers++)
@@ -96,7 +91,7 @@ public sealed class FrameDecoder
                 Layer.Ipv6 => Ipv6.Decode(ref state),
                 Layer.Ipv4InIp => state.EnterTunnel(Layer.Ipv4),
                 Layer.Ipv6InIp => state.EnterTunnel(Layer.Ipv6),
-                Layer.Tcp => Tcp.Decode(ref state, _verifyChecksums),
+                Layer.Tcp => Tcp.Decode(ref state),
                 Layer.Udp => Udp.Decode(ref state),
                 Layer.Gre => Gre.Decode(ref state),
                 Layer.ErspanTypeII => Erspan.DecodeTypeII(ref state),

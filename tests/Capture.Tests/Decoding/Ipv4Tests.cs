@@ -43,6 +43,37 @@ public class Ipv4Tests
         Assert.Equal(MalformedReason.Ipv4TotalLength, DecodeEthernet(Ipv4(6, Segment, totalLength: 19)).Reason);
 
     [Fact]
+    public void TotalLengthZero_IsMalformed_WhenVerifyingChecksums() =>
+        Assert.Equal(MalformedReason.Ipv4TotalLength, DecodeEthernet(Ipv4(6, Segment, totalLength: 0)).Reason);
+
+    [Fact]
+    public void TotalLengthZero_FromSegmentationOffload_TakesTheFrameLength_WhenChecksumsAreIgnored()
+    {
+        // ldap__missing_ldap_logs.pcapng #4 (Zeek corpus), a 1862-byte TSO packet captured on the sending host, with
+        // IP total length 0 and IP/TCP checksums not yet filled in (tcpdump: "IP bad-len 0"). Its real headers are
+        // kept and the 1808-byte LDAP payload is replaced by zeros.
+        var headers = FromTcpdump("""
+            0x0000:  000c 293e 3cb8 000c 2925 18e5 0800 4500
+            0x0010:  0000 c865 4000 8006 0000 0ac7 0279 0ac7
+            0x0020:  026f e7bf 0185 212f 1f5f 1022 c29f 5018
+            0x0030:  2014 1a7c 0000
+            """);
+        var frame = Concat(headers, new byte[1862 - headers.Length]);
+
+        var decoded = Decoded.Of(frame, options: new DecoderOptions { VerifyChecksums = false });
+
+        Assert.Equal(DecodeOutcome.Tcp, decoded.Outcome);
+        Assert.Equal("10.199.2.121", decoded.Source);
+        Assert.Equal(59327, decoded.Segment.SourcePort);
+        Assert.Equal(389, decoded.Segment.DestinationPort);
+        Assert.Equal(0x212f1f5fu, decoded.Segment.Sequence);
+        Assert.Equal(TcpFlags.Psh | TcpFlags.Ack, decoded.Segment.Flags);
+        Assert.Equal(1808, decoded.Segment.PayloadLength);
+        Assert.Equal(1808, decoded.Segment.CapturedPayloadLength);
+        Assert.Equal(MalformedReason.Ipv4TotalLength, Decoded.Of(frame).Reason);
+    }
+
+    [Fact]
     public void TotalLength_LargerThanACompleteFrame_IsMalformed()
     {
         var decoded = DecodeEthernet(Ipv4(6, Segment, totalLength: 20 + Segment.Length + 1));

@@ -31,12 +31,19 @@ internal static class Ipv4
         if (headerLength < MinimumHeaderLength)
             return state.Malformed(MalformedReason.Ipv4HeaderLength);
         int totalLength = BinaryPrimitives.ReadUInt16BigEndian(header[TotalLengthOffset..]);
-        if (totalLength < headerLength)
-            return state.Malformed(MalformedReason.Ipv4TotalLength);
 
-        // The total length bounds everything inside; what follows it on the link (Ethernet padding) is not ours.
-        if (!state.TryLimitRegion(start, totalLength, MalformedReason.Ipv4TotalLength))
-            return Layer.Done;
+        // TCP segmentation offload: the capture saw the packet before the NIC filled in the total length (and the
+        // checksums). Like Zeek, the frame's length stands in only when checksums are ignored (-C), the setting such
+        // captures need anyway; otherwise a zero is as impossible as any length shorter than the header.
+        bool offloadedLength = totalLength == 0 && !state.VerifyChecksums;
+        if (!offloadedLength)
+        {
+            if (totalLength < headerLength)
+                return state.Malformed(MalformedReason.Ipv4TotalLength);
+            // The total length bounds everything inside; what follows it on the link (Ethernet padding) is not ours.
+            if (!state.TryLimitRegion(start, totalLength, MalformedReason.Ipv4TotalLength))
+                return Layer.Done;
+        }
         if (!state.TrySkip(headerLength - MinimumHeaderLength, MalformedReason.IpHeaderTooShort))
             return Layer.Done;
 

@@ -19,7 +19,7 @@ internal static class Tcp
     /// <summary>AE (RFC 9768, accurate ECN) is the last of the once-reserved bits, the low bit of byte 12.</summary>
     private const byte AeBit = 0x01;
 
-    public static Layer Decode(ref DecodeState state, bool verifyChecksum)
+    public static Layer Decode(ref DecodeState state)
     {
         int start = state.Offset;
         if (!state.TryRead(MinimumHeaderLength, MalformedReason.TcpHeaderTooShort, out var header))
@@ -50,7 +50,7 @@ internal static class Tcp
         if (!wholeSegmentCaptured && !state.EndIsFragmentEnd)
             state.Notes |= DecodeNotes.TcpPayloadTruncatedBySnaplen;
 
-        segment.Checksum = verifyChecksum && wholeSegmentCaptured && !state.IpIsFragment &&
+        segment.Checksum = state.VerifyChecksums && wholeSegmentCaptured && !state.IpIsFragment &&
                            !state.PseudoHeaderDestinationElsewhere
             ? Verify(state.Bytes(start, state.IpPayloadEnd), segment.Source, segment.Destination)
             : ChecksumStatus.NotVerified;
