@@ -35,4 +35,13 @@ public enum MalformedReason : byte
     TcpHeaderTooShort,
     TunnelHeader,
     TunnelTooDeep,
+    /// <summary>A complete frame ends inside the fixed IPv4 (20 bytes) or IPv6 (40 bytes) header.</summary>
+    IpHeaderTooShort,
+    /// <summary>
+    /// A first IP fragment ends inside a header that should follow (RFC 1858's tiny fragment): the rest is in a later
+    /// fragment, and tcpstate does not reassemble.
+    /// </summary>
+    FirstFragmentTooShort,
+    /// <summary>More nested headers than <see cref="DecoderLimits.MaxLayers"/>: no real frame needs that many.</summary>
+    TooManyLayers,
 }
