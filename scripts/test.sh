@@ -18,5 +18,5 @@ fi
 dotnet build Analyzer.sln -c Release -nologo -clp:ErrorsOnly
 dotnet test Analyzer.sln -c Release --no-build -nologo
 
-# Floors sit at the agreement reached (conn_state 126/128, history 148/151); raise them as it improves.
-python3 scripts/zeek-conformance.py --quiet --min-conn-state 98 --min-history 97.5
+# Floors sit at the agreement reached (conn_state 126/128, history 149/151); raise them as it improves.
+python3 scripts/zeek-conformance.py --quiet --min-conn-state 98 --min-history 98.5
