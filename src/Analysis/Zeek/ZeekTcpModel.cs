@@ -336,16 +336,7 @@ internal static class ZeekTcpModel
                         endpoint.SetState(ZeekEndpointState.Established);
                     }
                 }
-                if (fin)
-                {
-                    endpoint.SetState(ZeekEndpointState.Closed);
-                    doClose = true;
-                }
-                if (rst)
-                {
-                    endpoint.SetState(ZeekEndpointState.Reset);
-                    doClose = true;
-                }
+                doClose = RecordCloseOrReset(ref endpoint, fin, rst);
                 if (endpoint.State == ZeekEndpointState.Inactive)
                 {
                     var originatorState = z.Get(originator).State;
@@ -366,16 +357,7 @@ internal static class ZeekTcpModel
                 break;
 
             case ZeekEndpointState.SynSent or ZeekEndpointState.SynAckSent:
-                if (fin)
-                {
-                    endpoint.SetState(ZeekEndpointState.Closed);
-                    doClose = true;
-                }
-                if (rst)
-                {
-                    endpoint.SetState(ZeekEndpointState.Reset);
-                    doClose = true;
-                }
+                doClose = RecordCloseOrReset(ref endpoint, fin, rst);
                 break;
 
             case ZeekEndpointState.Established or ZeekEndpointState.Partial:
@@ -410,6 +392,14 @@ internal static class ZeekTcpModel
                 break;
         }
         return doClose;
+    }
+
+    /// <summary>Before establishment a FIN means CLOSED and a RST means RESET, whatever the numbers say.</summary>
+    private static bool RecordCloseOrReset(ref ZeekEndpoint endpoint, bool fin, bool rst)
+    {
+        if (fin) endpoint.SetState(ZeekEndpointState.Closed);
+        if (rst) endpoint.SetState(ZeekEndpointState.Reset);
+        return fin || rst;
     }
 
     private static void FlipRoles(ref ZeekConnection z, ref Side originator)
