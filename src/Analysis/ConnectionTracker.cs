@@ -19,6 +19,7 @@ public sealed class ConnectionTracker : IStateMachineListener
     private readonly DataRangePool _ranges = new();
     private readonly long _timeWaitNs, _idleNs, _handshakeNs, _lingerNs;
     private readonly long[] _finished = new long[Enum.GetValues<FinishReason>().Length];
+    private IConnectionObserver[] _observers = [];
     private long _nextOrdinal;
     private int _current = -1;
     private bool _timeWaitRestarted;
@@ -35,6 +36,9 @@ public sealed class ConnectionTracker : IStateMachineListener
     }
 
     public AnalysisOptions Options { get; }
+
+    /// <summary>Adds an observer; it sees every segment, transition, note and finished connection from now on.</summary>
+    public void AddObserver(IConnectionObserver observer) => _observers = [.. _observers, observer];
 
     /// <summary>The packet clock: the latest packet time seen (or passed to <see cref="AdvanceTime"/>).</summary>
     public PacketTime Clock { get; private set; }
@@ -55,6 +59,7 @@ public sealed class ConnectionTracker : IStateMachineListener
         var key = ConnectionKey.FromSegment(segment, out var sender);
         int index = _table.Find(key);
         bool reused = false;
+        int createdIndex = -1;
         if (index >= 0 && StartsNewConnection(_table[index], sender, segment))
         {
             Finish(index, FinishReason.PortReused);
@@ -62,13 +67,14 @@ public sealed class ConnectionTracker : IStateMachineListener
             reused = true;
         }
         if (index < 0)
-            index = Create(key, sender, segment, reused);
+            index = createdIndex = Create(key, sender, segment, reused);
 
         _current = index;
         ref var connection = ref _table[index];
         if (segment.Timestamp > connection.LastSeen)
             connection.LastSeen = segment.Timestamp;
 
+        var facts = Classify(connection, sender, segment, opened: index == createdIndex);
         if (ZeekTcpModel.Process(ref connection.Zeek, ref connection.Originator, sender, segment, _ranges))
         {
             if (sender == Side.A) connection.PacketsA++;
@@ -76,10 +82,43 @@ public sealed class ConnectionTracker : IStateMachineListener
             TcpStateMachine.OnSegment(ref connection.Endpoint(sender), ref connection.Endpoint(sender.Other()), sender, segment, this);
         }
         else
+        {
             SegmentsIgnoredForChecksum++;
+            facts = facts with { BadChecksum = true };
+        }
 
         Requeue(index, segment.Timestamp);
+        if (_observers.Length > 0)
+        {
+            facts = facts with { FromOriginator = sender == connection.Originator };
+            var view = new ConnectionView(ref connection, _transitions, FinishReason.Open);
+            foreach (var observer in _observers)
+                observer.OnSegment(view, segment, facts);
+        }
         _current = -1;
+    }
+
+    /// <summary>What a segment is, judged against what its sender and receiver had sent before it.</summary>
+    private static SegmentFacts Classify(in Connection connection, Side sender, in TcpSegment segment, bool opened)
+    {
+        var from = connection.Get(sender);
+        var to = connection.Get(sender.Other());
+        bool syn = segment.Has(TcpFlags.Syn), fin = segment.Has(TcpFlags.Fin), rst = segment.Has(TcpFlags.Rst);
+        int length = segment.PayloadLength;
+        bool probeShaped = !opened && from.HasSent && segment.Has(TcpFlags.Ack) && !syn && !fin && !rst && length <= 1 &&
+                           segment.Sequence == from.SendNext - 1;
+        bool zeroWindowProbe = !syn && !rst && to.HasSent && to.Window == 0 && (probeShaped || length > 0);
+        bool retransmission = !opened && from.HasSent && length > 0 && !syn && !probeShaped &&
+                              !SequenceNumbers.IsAfter(segment.Sequence + (uint)length, from.SendNext);
+        return new SegmentFacts
+        {
+            OpenedConnection = opened,
+            RetransmittedSyn = syn && !rst && from.HasIsn && from.HasSent && segment.Sequence == from.Isn,
+            Retransmission = retransmission,
+            KeepAlive = probeShaped && !zeroWindowProbe,
+            ZeroWindow = segment.Window == 0 && !rst,
+            ZeroWindowProbe = zeroWindowProbe,
+        };
     }
 
     /// <summary>Moves the packet clock forward (live capture calls this when traffic is idle) and fires due timers.</summary>
@@ -88,6 +127,8 @@ public sealed class ConnectionTracker : IStateMachineListener
         if (now <= Clock) return;
         Clock = now;
         ExpireDue(now);
+        foreach (var observer in _observers)
+            observer.OnClock(now);
     }
 
     /// <summary>The input has ended: writes every connection still tracked, in the order they started.</summary>
@@ -267,7 +308,10 @@ public sealed class ConnectionTracker : IStateMachineListener
         if (reason == FinishReason.EndOfInput)
             ExpireSettledTimeWait(ref connection);
         _finished[(int)reason]++;
-        _sink.OnConnection(new ConnectionView(ref connection, _transitions, reason));
+        var view = new ConnectionView(ref connection, _transitions, reason);
+        foreach (var observer in _observers)
+            observer.OnFinished(view);
+        _sink.OnConnection(view);
         _transitions.Release(ref connection);
         _ranges.Clear(ref connection.Zeek.A.OutOfOrder);
         _ranges.Clear(ref connection.Zeek.B.OutOfOrder);
@@ -301,6 +345,12 @@ public sealed class ConnectionTracker : IStateMachineListener
         _transitions.TryAppend(ref connection, side, from, to, time);
         if (to == RfcState.Established)
             connection.ReachedEstablished = true;
+        if (_observers.Length > 0)
+        {
+            var view = new ConnectionView(ref connection, _transitions, FinishReason.Open);
+            foreach (var observer in _observers)
+                observer.OnTransition(view, side == connection.Originator, from, to, time);
+        }
     }
 
     void IStateMachineListener.OnNote(StateMachineNote note, Side side, PacketTime time)
@@ -319,5 +369,11 @@ public sealed class ConnectionTracker : IStateMachineListener
         };
         if (note == StateMachineNote.TimeWaitRestarted)
             _timeWaitRestarted = true;
+        if (_observers.Length > 0)
+        {
+            var view = new ConnectionView(ref connection, _transitions, FinishReason.Open);
+            foreach (var observer in _observers)
+                observer.OnNote(view, note, side == connection.Originator, time);
+        }
     }
 }

@@ -22,7 +22,21 @@ public readonly ref struct ConnectionView
         FinishReason = reason;
     }
 
+    /// <summary><see cref="FinishReason.Open"/> while the connection is still tracked.</summary>
     public FinishReason FinishReason { get; }
+
+    public bool IsFinished => FinishReason != FinishReason.Open;
+
+    /// <summary>A number unique to this connection within the run (its creation order); cheap, unlike <see cref="Uid"/>.</summary>
+    public long Id => _connection.Ordinal;
+
+    public PacketTime LastSeen => _connection.LastSeen;
+
+    public EndpointSnapshot Originator => Snapshot(Orig);
+
+    public EndpointSnapshot Responder => Snapshot(Resp);
+
+    public bool IsMidstream => (_connection.Flags & ConnectionFlags.Midstream) != 0;
 
     private Side Orig => _connection.Originator;
     private Side Resp => _connection.Originator.Other();
@@ -64,6 +78,25 @@ public readonly ref struct ConnectionView
     public string Uid => ConnectionUid.For(_connection.Key, Orig, _connection.FirstSeen);
 
     public string CommunityId => Records.CommunityId.Compute(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort);
+
+    private EndpointSnapshot Snapshot(Side side)
+    {
+        var endpoint = _connection.Get(side);
+        return new EndpointSnapshot
+        {
+            State = endpoint.State,
+            HasIsn = endpoint.HasIsn,
+            Isn = endpoint.Isn,
+            SendNext = endpoint.SendNext,
+            FinSent = endpoint.FinSent,
+            FinSequence = endpoint.FinSequence,
+            HasAcked = endpoint.HasAcked,
+            LastAck = endpoint.LastAck,
+            Window = endpoint.Window,
+            WindowShift = endpoint.WindowShift,
+            Packets = side == Side.A ? _connection.PacketsA : _connection.PacketsB,
+        };
+    }
 
     public ConnectionRecord ToRecord()
     {

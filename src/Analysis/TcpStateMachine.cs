@@ -27,7 +27,7 @@ internal enum EndpointEvent : byte
 }
 
 /// <summary>Things the state machine noticed on the way; anomaly detectors and record flags build on them.</summary>
-internal enum StateMachineNote : byte
+public enum StateMachineNote : byte
 {
     SimultaneousOpen,
     SimultaneousClose,

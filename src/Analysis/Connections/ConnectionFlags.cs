@@ -30,6 +30,8 @@ public enum ConnectionFlags : ushort
 /// <summary>Why a connection's record was written.</summary>
 public enum FinishReason : byte
 {
+    /// <summary>Not finished: the connection is still being tracked (what observers see while it runs).</summary>
+    Open,
     /// <summary>Both endpoints reached CLOSED (after a short linger for late packets).</summary>
     Closed,
     /// <summary>TIME_WAIT's 2MSL passed on packet time.</summary>

@@ -35,6 +35,7 @@ internal static class RecordFields
 
     public static string EndReason(FinishReason reason) => reason switch
     {
+        FinishReason.Open => "open",
         FinishReason.Closed => "closed",
         FinishReason.TimeWaitExpired => "time_wait_expired",
         FinishReason.IdleTimeout => "idle_timeout",
