@@ -2,6 +2,7 @@ using System.CommandLine;
 using TcpState.Analysis;
 using TcpState.Capture;
 using TcpState.Capture.Files;
+using TcpState.Capture.Live;
 using TcpState.Cli.Output;
 
 namespace TcpState.Cli.Commands;
@@ -22,30 +23,35 @@ internal static class ReadCommand
             DefaultValueFactory = _ => OutputFormat.Summary,
         };
         var output = new Option<string?>("--output", "-o") { Description = "Write results to this file instead of stdout" };
+        var filter = new Option<string?>("--filter")
+        {
+            Description = "Analyse only the frames this BPF filter accepts (tcpdump syntax, e.g. 'tcp port 443'); needs libpcap",
+        };
         var settings = new AnalysisSettings();
 
         var command = new Command("read", "Analyse capture files: every connection's handshake and teardown, both sides' RFC states")
         {
-            files, format, output,
+            files, format, output, filter,
         };
         settings.AddTo(command);
         command.SetAction(result => Run(
-            result.GetValue(files)!, result.GetValue(format), result.GetValue(output),
+            result.GetValue(files)!, result.GetValue(format), result.GetValue(output), result.GetValue(filter),
             settings.Analysis(result), settings.Decoder(result)));
         return command;
     }
 
-    private static int Run(string[] files, OutputFormat format, string? outputPath, AnalysisOptions analysisOptions,
-        Capture.Decoding.DecoderOptions decoderOptions)
+    private static int Run(string[] files, OutputFormat format, string? outputPath, string? filterExpression,
+        AnalysisOptions analysisOptions, Capture.Decoding.DecoderOptions decoderOptions)
     {
         var sources = new List<IPacketSource>();
         var problems = new List<string>();
+        using var filter = filterExpression is null ? null : CompileFilter(filterExpression);
         try
         {
             foreach (var file in files)
             {
                 if (CaptureFile.TryOpen(file, out var source, out var error))
-                    sources.Add(source!);
+                    sources.Add(filter is null ? source! : new FilteredPacketSource(source!, filter));
                 else
                     problems.Add(error!);
             }
@@ -78,6 +84,8 @@ internal static class ReadCommand
                     Tracker = analysis.Tracker,
                     Problems = problems,
                     ChecksumsVerified = decoderOptions.VerifyChecksums,
+                    Filter = filter is null ? null
+                        : new FilterReport(filter.Expression, sources.OfType<FilteredPacketSource>().Sum(s => s.FramesExamined)),
                 });
                 exitCode = complete ? ExitCodes.Ok : ExitCodes.UsageOrInput;
             }
@@ -87,6 +95,18 @@ internal static class ReadCommand
         finally
         {
             foreach (var source in sources) source.Dispose();
+        }
+    }
+
+    private static OfflineFilter CompileFilter(string expression)
+    {
+        try
+        {
+            return OfflineFilter.Create(expression);
+        }
+        catch (CaptureException e)
+        {
+            throw new UserFacingException(e.Message);
         }
     }
 

@@ -12,4 +12,8 @@ internal sealed class RunReport
     public required ConnectionTracker Tracker { get; init; }
     public required IReadOnlyList<string> Problems { get; init; }
     public bool ChecksumsVerified { get; init; }
+    /// <summary>Set when a BPF filter chose the frames (<c>read --filter</c>).</summary>
+    public FilterReport? Filter { get; init; }
+    /// <summary>Set for a live capture.</summary>
+    public LiveCaptureReport? Capture { get; init; }
 }
