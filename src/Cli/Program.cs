@@ -7,11 +7,14 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        InterruptSignal.RestoreDefault();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Explain what is being done on stderr", Recursive = true };
         var root = new RootCommand("tcpstate: passive TCP connection-state analysis — both endpoints' RFC 9293 states, Zeek-compatible records")
         {
             verbose,
             ReadCommand.Create(),
+            LiveCommand.Create(),
+            InterfacesCommand.Create(),
         };
 
         var result = root.Parse(args);
