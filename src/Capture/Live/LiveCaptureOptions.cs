@@ -16,8 +16,15 @@ public sealed record LiveCaptureOptions
 
     public bool Promiscuous { get; init; }
 
+    /// <summary>
+    /// 32 MiB: sixteen times libpcap's default (2 MiB, tcpdump's), because an analyzer does more per packet than
+    /// tcpdump -w and must ride out the moments the scheduler gives its thread to someone else; at 100k packets/s on
+    /// loopback that is a third of a second of traffic. Zeek's default is 128 MB for the same reason.
+    /// </summary>
+    public const int DefaultBufferSizeBytes = 32 << 20;
+
     /// <summary>The kernel capture buffer in bytes; null keeps libpcap's default (2 MiB on Linux).</summary>
-    public int? BufferSizeBytes { get; init; }
+    public int? BufferSizeBytes { get; init; } = DefaultBufferSizeBytes;
 
     /// <summary>
     /// How long a read waits for packets before returning empty-handed. It bounds both how late a packet is

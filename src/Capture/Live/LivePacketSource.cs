@@ -16,6 +16,8 @@ namespace TcpState.Capture.Live;
 /// </remarks>
 public sealed unsafe class LivePacketSource : IPacketSource
 {
+    private const int ImmediateRetries = 3;
+
     private readonly PcapHandle _handle;
     private readonly nint _capture;
     private readonly long _nanosecondsPerFraction;
@@ -139,6 +141,11 @@ public sealed unsafe class LivePacketSource : IPacketSource
         LibPcap.PacketHeader* header;
         byte* data;
         int result = LibPcap.pcap_next_ex(_capture, &header, &data);
+        // 0 also means libpcap dropped the one packet it looked at, without a system call: on loopback it discards
+        // the kernel's outgoing copy of every packet, so every other read comes back empty while the buffer is full.
+        // Asking again is far cheaper than a poll.
+        for (int retry = 0; result == 0 && retry < ImmediateRetries; retry++)
+            result = LibPcap.pcap_next_ex(_capture, &header, &data);
         if (result == 0)
         {
             // Nothing buffered: wait for the kernel to hand over packets, at most one timeout, then try once more.

@@ -49,7 +49,7 @@ internal static class LiveCommand
         var promisc = new Option<bool>("--promisc") { Description = "Put the interface in promiscuous mode" };
         var bufferSize = new Option<int?>("--buffer-size", "-B")
         {
-            Description = "Kernel capture buffer in KiB, as tcpdump's -B (default: libpcap's, 2 MiB)",
+            Description = "Kernel capture buffer in KiB, as tcpdump's -B (default 32768: 32 MiB)",
         };
         var write = new Option<string?>("--write", "-w") { Description = "Also save the captured packets to this pcap file" };
         var count = new Option<long?>("--count", "-c") { Description = "Stop after this many packets" };
@@ -121,7 +121,7 @@ internal static class LiveCommand
                     Filter = expression,
                     SnapshotLength = snapshotLength,
                     Promiscuous = result.GetValue(promisc),
-                    BufferSizeBytes = bufferKiB * 1024,
+                    BufferSizeBytes = bufferKiB * 1024 ?? LiveCaptureOptions.DefaultBufferSizeBytes,
                     ImmediateMode = result.GetValue(immediate),
                 },
                 WritePath = result.GetValue(write),
@@ -162,6 +162,8 @@ internal static class LiveCommand
         if (request.WritePath == "-")
             throw new UserFacingException("-w - would mix the pcap with the results on stdout; give a file name");
 
+        if (dashboard)
+            Dashboard.WarmUp(request.Capture.Device, Capture.LinkType.Ethernet);
         using var source = Open(request.Capture);
         Diagnostics.Info($"listening on {source.Device}, link-type {CaptureMessages.LinkTypeName(source.LinkType)}, " +
                          $"snapshot length {source.SnapshotLength} bytes" +

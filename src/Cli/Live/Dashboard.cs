@@ -82,6 +82,33 @@ internal sealed class Dashboard : ILiveOutput
         while (!captureEnded.WaitOne(50));
     }
 
+    /// <summary>
+    /// Renders a dashboard once off screen. Laying out Spectre's tables the first time compiles a great deal of code;
+    /// done before the capture opens, that CPU is not taken from the capture thread while the first packets pour in.
+    /// </summary>
+    public static void WarmUp(string device, Capture.LinkType linkType)
+    {
+        var offScreen = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.Yes,
+            ColorSystem = ColorSystemSupport.TrueColor,
+            Out = new AnsiConsoleOutput(TextWriter.Null),
+        });
+        var status = new LiveStatus
+        {
+            Device = device,
+            LinkType = linkType,
+            Census = new ConnectionCensus().TakeSnapshot(Capture.PacketTime.Zero),
+            Capture = default,
+            ElapsedSeconds = 0,
+            FramesRead = 0,
+            TcpFrames = 0,
+            ConnectionsTracked = 0,
+            ConnectionsCreated = 0,
+        };
+        offScreen.Write(Render(status));
+    }
+
     private static IRenderable Waiting(string device) =>
         new Markup($"[bold]tcpstate live[/]  listening on [bold]{Markup.Escape(device)}[/] ...  [dim]q or Ctrl+C quits[/]");
 
