@@ -155,9 +155,12 @@ internal static class LiveCommand
         {
             LiveFormat.Dashboard when Console.IsOutputRedirected =>
                 throw new UserFacingException("the dashboard needs a terminal on stdout; use --format json to stream JSON lines"),
+            LiveFormat.Dashboard when request.Transitions =>
+                throw new UserFacingException("--events adds JSON lines; use it with --format json (or auto), not the dashboard"),
             LiveFormat.Dashboard => true,
             LiveFormat.Json => false,
-            _ => !Console.IsOutputRedirected,
+            // Asking for events means asking for the JSON stream, terminal or not.
+            _ => !Console.IsOutputRedirected && !request.Transitions,
         };
         if (request.WritePath == "-")
             throw new UserFacingException("-w - would mix the pcap with the results on stdout; give a file name");

@@ -132,7 +132,7 @@ internal sealed class Dashboard : ILiveOutput
 
     private static Table States(CensusSnapshot census, LiveStatus status)
     {
-        var table = NewTable($"Connections by state ({N(status.ConnectionsTracked)} tracked)", "state", "originator", "responder");
+        var table = NewTable($"Connections by state ({N(status.ConnectionsTracked)} tracked)", 1, "state", "originator", "responder");
         foreach (var state in Enum.GetValues<RfcState>())
         {
             long originators = census.Originators(state), responders = census.Responders(state);
@@ -143,7 +143,7 @@ internal sealed class Dashboard : ILiveOutput
 
     private static Table Rates(CensusSnapshot census)
     {
-        var table = NewTable("Segments", "", "per second", "total");
+        var table = NewTable("Segments", 1, "", "per second", "total");
         void Row(string name, double rate, double total) =>
             table.AddRow(new Text(name), Number(rate, "N1"), Number(total));
         Row("SYN", census.Rates.Syn, census.Totals.Syn);
@@ -156,7 +156,7 @@ internal sealed class Dashboard : ILiveOutput
 
     private static Table CaptureTable(LiveStatus status)
     {
-        var table = NewTable("Capture (pcap_stats)", "", "packets");
+        var table = NewTable("Capture (pcap_stats)", 1, "", "packets");
         table.AddRow(new Text("received"), Number(status.Capture.Received));
         table.AddRow(new Text("dropped by kernel"), Alarm(status.Capture.DroppedByKernel));
         table.AddRow(new Text("dropped by interface"), Alarm(status.Capture.DroppedByInterface));
@@ -169,7 +169,7 @@ internal sealed class Dashboard : ILiveOutput
 
     private static Table Listeners(CensusSnapshot census)
     {
-        var table = NewTable("Listeners (responder side)", "endpoint", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "all");
+        var table = NewTable("Listeners (responder side)", 1, "endpoint", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "all");
         foreach (var listener in census.Listeners)
             table.AddRow(new Text(listener.Endpoint.ToString()), Alarm(listener[RfcState.SynReceived]),
                 Number(listener[RfcState.Established]), Number(listener[RfcState.CloseWait]),
@@ -181,7 +181,7 @@ internal sealed class Dashboard : ILiveOutput
 
     private static Table TimeWaitHosts(CensusSnapshot census)
     {
-        var table = NewTable($"TIME_WAIT by host ({N(census.TimeWait)})", "host", "TIME_WAIT");
+        var table = NewTable($"TIME_WAIT by host ({N(census.TimeWait)})", 1, "host", "TIME_WAIT");
         foreach (var host in census.TimeWaitByHost)
             table.AddRow(new Text(host.Host.ToString()), Number(host.Count));
         if (census.TimeWaitByHost.Count == 0)
@@ -191,7 +191,7 @@ internal sealed class Dashboard : ILiveOutput
 
     private static Table Lingering(string title, long total, IReadOnlyList<LingeringEndpoint> oldest)
     {
-        var table = NewTable($"{title} ({N(total)})", "endpoint", "peer", "age");
+        var table = NewTable($"{title} ({N(total)})", 2, "endpoint", "peer", "age");
         foreach (var endpoint in oldest)
             table.AddRow(new Text(endpoint.Local.ToString()), new Text(endpoint.Peer.ToString()), new Text(Age(endpoint.AgeSeconds)));
         if (oldest.Count == 0)
@@ -217,14 +217,14 @@ internal sealed class Dashboard : ILiveOutput
         return table;
     }
 
-    /// <summary>A table whose first column names the row and whose other columns are figures (right-aligned).</summary>
-    private static Table NewTable(string title, params string[] columns)
+    /// <summary>A table whose first <paramref name="textColumns"/> columns are words and the rest figures (right-aligned).</summary>
+    private static Table NewTable(string title, int textColumns, params string[] columns)
     {
         var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle(Markup.Escape(title)) };
         for (int i = 0; i < columns.Length; i++)
         {
             var column = new TableColumn(Markup.Escape(columns[i]));
-            table.AddColumn(i == 0 ? column : column.RightAligned());
+            table.AddColumn(i < textColumns ? column : column.RightAligned());
         }
         return table;
     }
