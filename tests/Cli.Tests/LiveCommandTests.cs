@@ -204,6 +204,34 @@ public class LiveCommandTests
         Assert.Equal("tcpstate: libpcap (libpcap.so.0.8) could not be loaded: install libpcap0.8 (apt-get install libpcap0.8)\n", result.Stderr);
     }
 
+    [LiveCaptureFact]
+    public void InterfaceVanishingMidCapture_EndsWithTheSummaryAndOneErrorLine_ExitCode2()
+    {
+        // A veth pair in a private network namespace: capture on one end, then delete it. Nothing outside is touched.
+        using var directory = new TemporaryDirectory();
+        string dll = Path.Combine(AppContext.BaseDirectory, "tcpstate.dll");
+        string json = Path.Combine(directory.Path, "out.json"), err = Path.Combine(directory.Path, "err.txt");
+        string script =
+            "ip link add tcpstate0 type veth peer name tcpstate1 && ip link set tcpstate0 up && ip link set tcpstate1 up || exit 99\n" +
+            $"dotnet '{dll}' live -i tcpstate0 -f json > '{json}' 2> '{err}' &\n" +
+            "pid=$!\n" +
+            // Wait (bounded) for the capture to be in place, as the other tests wait for 'listening on'.
+            $"for i in $(seq 1 600); do grep -q 'listening on' '{err}' && break; sleep 0.1; done\n" +
+            "ip link del tcpstate0\n" +
+            "wait $pid\n";
+
+        var shell = UnprivilegedCopy.Run("unshare", "-n", "sh", "-c", script);
+
+        Assert.Equal(2, shell.ExitCode);
+        var stderr = File.ReadAllLines(err);
+        Assert.Equal(2, stderr.Length);
+        Assert.StartsWith("tcpstate: listening on tcpstate0", stderr[0]);
+        Assert.StartsWith("tcpstate: capture on tcpstate0 failed: ", stderr[1]);
+        var summary = Assert.Single(JsonLines.Records(File.ReadAllText(json), "summary"));
+        Assert.Equal("capture_error", summary.GetProperty("capture").GetProperty("stop_reason").GetString());
+        Assert.Equal(stderr[1]["tcpstate: ".Length..], Assert.Single(summary.GetProperty("errors").EnumerateArray()).GetString());
+    }
+
     [Fact]
     public void DurationArgument_TakesSecondsAndUnits()
     {
