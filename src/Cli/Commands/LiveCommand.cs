@@ -168,71 +168,70 @@ internal static class LiveCommand
         if (dashboard)
             Dashboard.WarmUp(request.Capture.Device, Capture.LinkType.Ethernet);
         using var source = Open(request.Capture);
-        Diagnostics.Info($"listening on {source.Device}, link-type {CaptureMessages.LinkTypeName(source.LinkType)}, " +
-                         $"snapshot length {source.SnapshotLength} bytes" +
-                         (source.Filter is null ? "" : $", filter '{source.Filter}'"));
-        foreach (var warning in source.Warnings)
-            Diagnostics.Warning(warning);
-
         using var pcap = request.WritePath is null ? null : CreatePcap(request.WritePath, source);
         var statistics = new ConnectionStatistics();
         var census = new ConnectionCensus();
         using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
-        var json = dashboard ? null : new LiveJsonOutput(stdout);
+        using var json = dashboard ? null : new LiveJsonOutput(stdout);
         var screen = dashboard ? new Dashboard() : null;
         ILiveOutput output = (ILiveOutput?)json ?? screen!;
-        try
-        {
-            var analysis = new CaptureAnalysis(request.Analysis, request.Decoder, new FanOutSink(statistics, output));
-            analysis.Tracker.AddObserver(census);
-            if (request.Transitions && json is not null)
-                analysis.Tracker.AddObserver(json);
-            var session = new LiveSession(source, analysis, census, output,
-                request.Limits with { StatusInterval = dashboard ? TimeSpan.FromSeconds(1) : request.StatsInterval },
-                request.Capture.ReadTimeout, pcap, request.WritePath);
 
-            StopReason reason;
-            using (StopOnSignals(session))
-                reason = dashboard ? RunWithDashboard(session, screen!, source.Device) : session.Run();
+        var analysis = new CaptureAnalysis(request.Analysis, request.Decoder, new FanOutSink(statistics, output));
+        analysis.Tracker.AddObserver(census);
+        if (request.Transitions && json is not null)
+            analysis.Tracker.AddObserver(json);
+        var session = new LiveSession(source, analysis, census, output,
+            request.Limits with { StatusInterval = dashboard ? TimeSpan.FromSeconds(1) : request.StatsInterval },
+            request.Capture.ReadTimeout, pcap, request.WritePath);
 
-            var problems = new List<string>();
-            if (reason == StopReason.CaptureError && source.ErrorMessage is not null)
-                problems.Add(source.ErrorMessage);
-            var report = new RunReport
-            {
-                Inputs = [source.Device],
-                Frames = analysis.Accounting,
-                Connections = statistics,
-                Tracker = analysis.Tracker,
-                Problems = problems,
-                ChecksumsVerified = request.Decoder.VerifyChecksums,
-                Capture = new LiveCaptureReport
-                {
-                    Device = source.Device,
-                    Filter = source.Filter,
-                    LinkType = source.LinkType,
-                    SnapshotLength = source.SnapshotLength,
-                    Statistics = session.FinalStatistics,
-                    Seconds = session.ElapsedSeconds,
-                    StopReason = StopReasonName(reason),
-                    WritePath = request.WritePath,
-                    FramesWritten = pcap?.FramesWritten ?? 0,
-                },
-            };
-            if (json is not null)
-                json.End(report);
-            else
-                stdout.Write(Encoding.UTF8.GetBytes(SummaryText.Render(report)));
-            stdout.Flush();
-            foreach (var problem in problems)
-                Diagnostics.Error(problem);
-            return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.UsageOrInput;
-        }
-        finally
+        StopReason reason;
+        using (StopOnSignals(session))
         {
-            json?.Dispose();
+            // "listening on" is the moment a script may start traffic or send SIGINT: the handlers are in place by then.
+            Diagnostics.Info($"listening on {source.Device}, link-type {CaptureMessages.LinkTypeName(source.LinkType)}, " +
+                             $"snapshot length {source.SnapshotLength} bytes" +
+                             (source.Filter is null ? "" : $", filter '{source.Filter}'"));
+            foreach (var warning in source.Warnings)
+                Diagnostics.Warning(warning);
+            reason = dashboard ? RunWithDashboard(session, screen!, source.Device) : session.Run();
         }
+
+        var problems = new List<string>();
+        if (reason == StopReason.CaptureError && source.ErrorMessage is not null)
+            problems.Add(source.ErrorMessage);
+        var report = Report(request, source, analysis, statistics, session, reason, pcap, problems);
+        if (json is not null)
+            json.End(report);
+        else
+            stdout.Write(Encoding.UTF8.GetBytes(SummaryText.Render(report)));
+        stdout.Flush();
+        foreach (var problem in problems)
+            Diagnostics.Error(problem);
+        return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.UsageOrInput;
     }
+
+    private static RunReport Report(LiveRequest request, LivePacketSource source, CaptureAnalysis analysis,
+        ConnectionStatistics statistics, LiveSession session, StopReason reason, PcapWriter? pcap, List<string> problems) => new()
+    {
+        Inputs = [source.Device],
+        Frames = analysis.Accounting,
+        Connections = statistics,
+        Tracker = analysis.Tracker,
+        Problems = problems,
+        ChecksumsVerified = request.Decoder.VerifyChecksums,
+        Capture = new LiveCaptureReport
+        {
+            Device = source.Device,
+            Filter = source.Filter,
+            LinkType = source.LinkType,
+            SnapshotLength = source.SnapshotLength,
+            Statistics = session.FinalStatistics,
+            Seconds = session.ElapsedSeconds,
+            StopReason = StopReasonName(reason),
+            WritePath = request.WritePath,
+            FramesWritten = pcap?.FramesWritten ?? 0,
+        },
+    };
 
     private static LivePacketSource Open(LiveCaptureOptions options)
     {
