@@ -9,7 +9,8 @@
 #   tcpdump -w /dev/null           libpcap's default 2 MiB buffer
 #   tcpstate live -f json          its default 32 MiB buffer, JSON records to a file
 #   tcpstate live -f json -B 2048  the same 2 MiB buffer as tcpdump
-# ROUNDS rounds, the three taking turns, so that whatever else the machine does falls on all of them. Every capture
+#   tcpstate live                  the dashboard, in a 200x60 tmux terminal (when tmux is installed), quit with 'q'
+# ROUNDS rounds, taking turns, so that whatever else the machine does falls on all of them. Every capture
 # is stopped with SIGINT, as a user would. Needs root (or CAP_NET_RAW), tcpdump, python3 and the .NET SDK.
 # Files go to bench/out/ (not committed).
 set -euo pipefail
@@ -75,6 +76,30 @@ print(frames, capture["received"], capture["dropped_by_kernel"], round(frames / 
 PY
 }
 
+# The dashboard in a real terminal (tmux), quit with 'q'; its summary is read off the screen.
+run_dashboard() {
+    local server="tcpstate-bench-$$" dll
+    dll=$(pwd)/src/Cli/bin/Release/net10.0/tcpstate.dll
+    tmux -L "$server" new-session -d -x 200 -y 60 "dotnet '$dll' live -i lo --filter '$filter' 2>'$out/dashboard.err'; echo tcpstate-exited; sleep 600"
+    wait_for "$out/dashboard.err" "listening on"
+    "${loadloop[@]}" >"$out/load.txt"
+    tmux -L "$server" send-keys q
+    for _ in $(seq 1 300); do
+        tmux -L "$server" capture-pane -p -S -100 >"$out/dashboard.txt"
+        grep -q tcpstate-exited "$out/dashboard.txt" && break
+        sleep 0.1
+    done
+    tmux -L "$server" kill-server
+    python3 - "$out/dashboard.txt" "$seconds" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read().replace(",", "")
+frames = int(re.search(r"Frames +(\d+) read", text).group(1))
+received = int(re.search(r"(\d+) +packets received by the filter", text).group(1))
+dropped = int(re.search(r"(\d+) +dropped by the kernel", text).group(1))
+print(frames, received, dropped, round(frames / float(sys.argv[2])))
+PY
+}
+
 echo "load: real TCP connections on lo, paced to $rate packets/s, $seconds s per run, $rounds rounds; filter '$filter'"
 printf '%-6s %-32s %12s %12s %18s %18s\n' round capture packets/s packets "received by filter" "dropped by kernel"
 for round in $(seq 1 "$rounds"); do
@@ -84,6 +109,10 @@ for round in $(seq 1 "$rounds"); do
     printf '%-6s %-32s %12s %12s %18s %18s\n' "$round" "tcpstate live -f json" "$pps" "$p" "$r" "$d"
     read -r p r d pps < <(run_tcpstate -B 2048)
     printf '%-6s %-32s %12s %12s %18s %18s\n' "$round" "tcpstate live -f json -B 2048" "$pps" "$p" "$r" "$d"
+    if command -v tmux >/dev/null; then
+        read -r p r d pps < <(run_dashboard)
+        printf '%-6s %-32s %12s %12s %18s %18s\n' "$round" "tcpstate live (dashboard, tmux)" "$pps" "$p" "$r" "$d"
+    fi
 done
 echo "packets: what each tool analysed or wrote; on loopback the kernel's 'received by filter' also counts each"
 echo "packet's outgoing copy, which libpcap discards. The load itself: $(cat "$out/load.txt")"

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 using TcpState.Analysis;
@@ -45,16 +46,29 @@ internal sealed class Dashboard : ILiveOutput
     /// <summary>Shows the dashboard until <paramref name="captureEnded"/> is set; 'q' calls <paramref name="quit"/>.</summary>
     public void Run(string device, WaitHandle captureEnded, Action quit)
     {
+        // Spectre writes a screen as thousands of small pieces, and Console.Out sends each to the terminal at once: a
+        // system call and a wake-up of the terminal per piece, most of a render's cost. Buffered, a screen goes out in
+        // a few writes when the loop flushes. (Set before Spectre's console is first used, so that it writes here.)
+        var screen = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+        Console.SetOut(screen);
+
         void Show() => AnsiConsole.Live(Waiting(device))
             .AutoClear(false)
             .Overflow(VerticalOverflow.Crop)
             .Cropping(VerticalOverflowCropping.Bottom)
             .Start(context => Loop(context, captureEnded, quit));
 
-        if (AnsiConsole.Profile.Capabilities.AlternateBuffer)
-            AnsiConsole.AlternateScreen(Show);
-        else
-            Show();
+        try
+        {
+            if (AnsiConsole.Profile.Capabilities.AlternateBuffer)
+                AnsiConsole.AlternateScreen(Show);
+            else
+                Show();
+        }
+        finally
+        {
+            Console.Out.Flush();
+        }
     }
 
     private void Loop(LiveDisplayContext context, WaitHandle captureEnded, Action quit)
@@ -75,6 +89,7 @@ internal sealed class Dashboard : ILiveOutput
             {
                 context.UpdateTarget(Render(status));
                 context.Refresh();
+                Console.Out.Flush();
                 shownVersion = version;
                 shownWidth = width;
             }
