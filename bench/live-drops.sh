@@ -9,7 +9,8 @@
 #   tcpdump -w /dev/null           libpcap's default 2 MiB buffer
 #   tcpstate live -f json          its default 32 MiB buffer, JSON records to a file
 #   tcpstate live -f json -B 2048  the same 2 MiB buffer as tcpdump
-#   tcpstate live                  the dashboard, in a 200x60 tmux terminal (when tmux is installed), quit with 'q'
+#   tcpdump -w /dev/null           again, inside tmux (when tmux is installed): the dashboard's scheduling
+#   tcpstate live                  the dashboard, in a 200x60 tmux terminal, quit with 'q'
 # ROUNDS rounds, taking turns, so that whatever else the machine does falls on all of them. Every capture
 # is stopped with SIGINT, as a user would. Needs root (or CAP_NET_RAW), tcpdump, python3 and the .NET SDK.
 # Files go to bench/out/ (not committed).
@@ -76,6 +77,29 @@ print(frames, capture["received"], capture["dropped_by_kernel"], round(frames / 
 PY
 }
 
+# tcpdump inside tmux: the same scheduling as the dashboard below. A tmux session is a session of its own, so with
+# CFS autogroup (Linux's default) a capture there shares the CPU with the load as another group, not as one more
+# thread of the same group; at a load that saturates the CPUs that alone changes the drops, for any capture tool.
+run_tcpdump_tmux() {
+    local server="tcpstate-bench-td-$$"
+    rm -f "$out/tcpdump-tmux.err"
+    tmux -L "$server" new-session -d -x 200 -y 60 "tcpdump -i lo -n -w /dev/null '$filter' 2>'$out/tcpdump-tmux.err'; echo tcpdump-exited; sleep 600"
+    wait_for "$out/tcpdump-tmux.err" "listening on"
+    "${loadloop[@]}" >"$out/load.txt"
+    tmux -L "$server" send-keys C-c
+    for _ in $(seq 1 300); do
+        grep -q "dropped by kernel" "$out/tcpdump-tmux.err" && break
+        sleep 0.1
+    done
+    tmux -L "$server" kill-server
+    python3 - "$out/tcpdump-tmux.err" "$seconds" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def n(what): return int(re.search(r"(\d+) packets? " + what, text).group(1))
+print(n("captured"), n("received by filter"), n("dropped by kernel"), round(n("captured") / float(sys.argv[2])))
+PY
+}
+
 # The dashboard in a real terminal (tmux), quit with 'q'; its summary is read off the screen.
 run_dashboard() {
     local server="tcpstate-bench-$$" dll
@@ -110,6 +134,8 @@ for round in $(seq 1 "$rounds"); do
     read -r p r d pps < <(run_tcpstate -B 2048)
     printf '%-6s %-32s %12s %12s %18s %18s\n' "$round" "tcpstate live -f json -B 2048" "$pps" "$p" "$r" "$d"
     if command -v tmux >/dev/null; then
+        read -r p r d pps < <(run_tcpdump_tmux)
+        printf '%-6s %-32s %12s %12s %18s %18s\n' "$round" "tcpdump -w /dev/null (in tmux)" "$pps" "$p" "$r" "$d"
         read -r p r d pps < <(run_dashboard)
         printf '%-6s %-32s %12s %12s %18s %18s\n' "$round" "tcpstate live (dashboard, tmux)" "$pps" "$p" "$r" "$d"
     fi
