@@ -31,7 +31,9 @@ import subprocess
 import sys
 import time
 
-CLI_NS, SRV_NS = "tcpstate-cli", "tcpstate-srv"
+# record.sh (captures/netns.sh) exports the namespace names it created.
+CLI_NS = os.environ.get("TCPSTATE_CLI_NS", "tcpstate-cli")
+SRV_NS = os.environ.get("TCPSTATE_SRV_NS", "tcpstate-srv")
 CLI_IF, SRV_IF = "veth-cli", "veth-srv"
 CLI4, SRV4 = "10.99.0.1", "10.99.0.2"
 CLI6, SRV6 = "fd00:99::1", "fd00:99::2"
