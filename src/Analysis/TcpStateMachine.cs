@@ -131,6 +131,14 @@ internal static class TcpStateMachine
         bool syn = segment.Has(TcpFlags.Syn), ack = segment.Has(TcpFlags.Ack);
         bool fin = segment.Has(TcpFlags.Fin), rst = segment.Has(TcpFlags.Rst);
 
+        // A RST the receiver must ignore (RFC 9293 §3.10.7, RFC 5961) changes nothing — not even for its apparent
+        // sender: a genuine stack resets with a sequence number its peer accepts, so this one is forged or stale.
+        if (rst && receiver.State is not (RfcState.Closed or RfcState.Listen) && !IsAcceptableReset(receiver, sender, segment))
+        {
+            listener.OnNote(StateMachineNote.RstOutOfWindow, receiverSide, time);
+            return;
+        }
+
         // 1. What the sender's acknowledgment proves it has received happened before what it sends now.
         if (ack)
             ApplyAcknowledgedPending(ref sender, senderSide, segment.Acknowledgment, answeringWithSynAck: syn && !rst, listener);
@@ -157,8 +165,6 @@ internal static class TcpStateMachine
             ApplyAllPending(ref receiver, receiverSide, listener);
             if (IsAcceptableReset(receiver, sender, segment))
                 Apply(ref receiver, receiverSide, EndpointEvent.ReceiveRst, time, listener);
-            else if (receiver.State is not (RfcState.Closed or RfcState.Listen))
-                listener.OnNote(StateMachineNote.RstOutOfWindow, receiverSide, time);
             return;
         }
 

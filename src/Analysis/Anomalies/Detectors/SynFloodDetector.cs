@@ -35,7 +35,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
         public Anomaly? Anomaly;
     }
 
-    private readonly record struct Opening(long ConnectionId, long OpenedNs, EndpointKey Listener);
+    private readonly record struct Opening(long ConnectionId, long OpenedNs, EndpointKey Listener, IpAddress Source);
 
     private readonly Dictionary<EndpointKey, Listener> _listeners = [];
     /// <summary>Half-open connections still counted in their listener's window, by connection id.</summary>
@@ -57,11 +57,11 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
             if (facts.OpenedConnection)
             {
                 if (!listener.WatchingSources && listener.HalfOpenInWindow >= Math.Max(1, Settings.SynFloodHalfOpenThreshold / 4))
-                    listener.WatchingSources = true;
+                    StartWatchingSources(key, listener);
                 if (listener.WatchingSources)
                     TrackSource(listener, connection.OriginatorAddress);
                 _halfOpen[connection.Id] = key;
-                _openings.Enqueue(new Opening(connection.Id, segment.Timestamp.UnixNanoseconds, key));
+                _openings.Enqueue(new Opening(connection.Id, segment.Timestamp.UnixNanoseconds, key, connection.OriginatorAddress));
                 listener.HalfOpenInWindow++;
                 if (listener.HalfOpenInWindow > listener.Peak)
                     listener.Peak = listener.HalfOpenInWindow;
@@ -129,6 +129,15 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
         if (!_listeners.TryGetValue(key, out var listener))
             _listeners.Add(key, listener = new Listener());
         return listener;
+    }
+
+    /// <summary>The listener starts to look suspicious: count the sources of the half-open connections already in its window too.</summary>
+    private void StartWatchingSources(EndpointKey key, Listener listener)
+    {
+        listener.WatchingSources = true;
+        foreach (var opening in _openings)
+            if (opening.Listener == key && _halfOpen.ContainsKey(opening.ConnectionId))
+                TrackSource(listener, opening.Source);
     }
 
     private static void TrackSource(Listener listener, IpAddress source)
