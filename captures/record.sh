@@ -15,8 +15,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 SCENARIO="$HERE/scenario.py"
 
-CLI_NS=tcpstate-cli
-SRV_NS=tcpstate-srv
+# TCPSTATE_CLI_NS / TCPSTATE_SRV_NS rename the namespaces (scenario.py reads the same variables), so that two
+# recordings on one machine cannot delete each other's namespaces.
+export TCPSTATE_CLI_NS=${TCPSTATE_CLI_NS:-tcpstate-cli}
+export TCPSTATE_SRV_NS=${TCPSTATE_SRV_NS:-tcpstate-srv}
+CLI_NS=$TCPSTATE_CLI_NS
+SRV_NS=$TCPSTATE_SRV_NS
 CLI_IF=veth-cli
 SRV_IF=veth-srv
 CLI_MAC=02:99:00:00:00:01
@@ -25,7 +29,8 @@ SNAPLEN=262144
 
 ALL=(client-closes-first server-closes-first simultaneous-close three-way-close
      connection-refused syn-unanswered rst-abort half-close close-wait ipv6
-     keepalive sll2-any nanosecond server-rst-abort port-reuse retransmission)
+     keepalive sll2-any nanosecond server-rst-abort port-reuse retransmission
+     bulk-transfer syn-flood-cookies)
 
 WORK=$(mktemp -d /tmp/tcpstate-record.XXXXXX)
 TD_PID=
@@ -114,7 +119,7 @@ record() {  # record SCENARIO OUTPUT.pcap [extra tcpdump options...]
 
   # Capture filter `tcp`: the traces hold the TCP segments only (and never
   # the filler frames of simultaneous-close).
-  ip netns exec "$CLI_NS" tcpdump "$@" -w "$tmp" -U --immediate-mode -s "$SNAPLEN" tcp 2>"$err" &
+  ip netns exec "$CLI_NS" tcpdump "$@" -w "$tmp" -U --immediate-mode -s "${RECORD_SNAPLEN:-$SNAPLEN}" tcp 2>"$err" &
   TD_PID=$!
   for ((i = 0; i < 100; i++)); do
     grep -q "listening on" "$err" && break
@@ -163,6 +168,8 @@ for name in "${todo[@]}"; do
   case $name in
     sll2-any)   record "$name" "$HERE/$name.pcap" -i any -y LINUX_SLL2 ;;
     nanosecond) record "$name" "$HERE/$name.pcap" -i "$CLI_IF" --time-stamp-precision=nano ;;
+    # 1 MiB of data: headers only (128 bytes per frame), so the trace stays small.
+    bulk-transfer) RECORD_SNAPLEN=128 record "$name" "$HERE/$name.pcap" -i "$CLI_IF" ;;
     *)          record "$name" "$HERE/$name.pcap" -i "$CLI_IF" ;;
   esac
 done
