@@ -12,6 +12,7 @@ public static class Program
         {
             verbose,
             ReadCommand.Create(),
+            ExplainCommand.Create(),
         };
 
         var result = root.Parse(args);
