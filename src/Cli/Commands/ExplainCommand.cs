@@ -29,11 +29,12 @@ internal static class ExplainCommand
         {
             Description = $"The connection to explain: {ConnectionSelector.Usage}. Without it, the connections are listed",
         };
-        var format = new Option<LadderFormat>("--format", "-f")
+        var format = new Option<string>("--format", "-f")
         {
             Description = "text (default): the ladder for a terminal; mermaid: a Mermaid sequenceDiagram",
-            DefaultValueFactory = _ => LadderFormat.Text,
+            DefaultValueFactory = _ => "text",
         };
+        format.AcceptOnlyFromAmong("text", "mermaid");
         var all = new Option<bool>("--all", "-a") { Description = "Show every packet: do not fold long data phases" };
         var settings = new AnalysisSettings();
 
@@ -42,7 +43,8 @@ internal static class ExplainCommand
             file, connection, format, all,
         };
         settings.AddTo(command);
-        command.SetAction(result => Run(result.GetValue(file)!, result.GetValue(connection), result.GetValue(format),
+        command.SetAction(result => Run(result.GetValue(file)!, result.GetValue(connection),
+            result.GetValue(format) == "mermaid" ? LadderFormat.Mermaid : LadderFormat.Text,
             result.GetValue(all), settings.Analysis(result), settings.Decoder(result)));
         return command;
     }
