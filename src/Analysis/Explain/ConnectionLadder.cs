@@ -44,6 +44,9 @@ public sealed class ConnectionLadder
     /// <summary>2MSL: how long TIME_WAIT lasts in this analysis.</summary>
     public double TimeWaitSeconds { get; }
 
+    /// <summary>The time of the capture's last packet (of any connection): what a state still open at the end is compared with.</summary>
+    public PacketTime CaptureEnd { get; internal set; }
+
     /// <summary>
     /// Adds a note at a time (placed at the packet seen at or just before it) or at a packet. This is how anomaly
     /// detectors' findings reach the ladder.

@@ -66,6 +66,7 @@ public sealed class LadderRecorder : IConnectionObserver
         {
             var ladder = match.Ladder;
             if (ladder is null) continue;
+            ladder.CaptureEnd = _clock;
             double? listenerDelay = _listenerRetransmitSeconds.TryGetValue(
                 (ladder.Identity.ResponderAddress, ladder.Identity.ResponderPort), out var delay) ? delay : null;
             if (SynCookieEvidence.Judge(ladder.Packets, listenerDelay, _clock) is { } cookie)

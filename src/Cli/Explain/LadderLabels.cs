@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TcpState.Analysis;
+using TcpState.Analysis.Connections;
 using TcpState.Analysis.Explain;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
@@ -182,9 +183,24 @@ internal static class LadderLabels
     {
         var entered = ladder.StateChanges.LastOrDefault(c => c.Side == side && c.To == RfcState.TimeWait);
         var until = entered.Time.AddSeconds(ladder.TimeWaitSeconds);
-        return $"TIME_WAIT lasts 2MSL = {Seconds(ladder.TimeWaitSeconds)}: until {Milliseconds(until.SecondsSince(start) * 1000)} ms, " +
-               "after the capture ends";
+        string lasts = $"TIME_WAIT lasts 2MSL = {Seconds(ladder.TimeWaitSeconds)}: until {Milliseconds(until.SecondsSince(start) * 1000)} ms";
+        return ladder.Record.FinishReason switch
+        {
+            FinishReason.PortReused => lasts + ", but a new SYN on the same 4-tuple took it over first (port reuse)",
+            FinishReason.EndOfInput when until > ladder.CaptureEnd => lasts + ", after the capture ends",
+            _ => lasts,
+        };
     }
+
+    /// <summary>What the closing notes are about: why the connection's record ended.</summary>
+    public static string EndTitle(FinishReason reason) => reason switch
+    {
+        FinishReason.EndOfInput => "end of capture",
+        FinishReason.PortReused => "a new connection reuses the 4-tuple",
+        FinishReason.IdleTimeout => "idle timeout: no packet for too long",
+        FinishReason.Evicted => "evicted from the full connection table",
+        _ => "end",
+    };
 
     /// <summary>Milliseconds with microsecond precision: "0.035", "1052.418".</summary>
     public static string Milliseconds(double ms) => ms.ToString("0.000", CultureInfo.InvariantCulture);

@@ -49,7 +49,7 @@ internal static class MermaidLadder
             }
         }
         foreach (var (side, note) in LadderLabels.EndNotes(ladder))
-            Line(text, $"Note over {Participant(side)}: end of capture<br/>* {Escape(note)}");
+            Line(text, $"Note over {Participant(side)}: {Escape(LadderLabels.EndTitle(ladder.Record.FinishReason))}<br/>* {Escape(note)}");
         return text.ToString();
     }
 

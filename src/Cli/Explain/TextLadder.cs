@@ -61,7 +61,8 @@ internal static class TextLadder
         var endNotes = LadderLabels.EndNotes(ladder).ToList();
         if (endNotes.Count > 0)
         {
-            lines.Add(layout.Row("", "").Add(Center("end of capture", layout.Interior), Tone.Event).Add("|", Tone.Rail));
+            lines.Add(layout.Row("", "").Add(Center(LadderLabels.EndTitle(ladder.Record.FinishReason), layout.Interior), Tone.Event)
+                .Add("|", Tone.Rail));
             foreach (var (side, text) in endNotes)
                 AddNote(lines, layout, side, "* " + text, Tone.Event);
         }
