@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proves that `tcpstate explain --format mermaid` writes diagrams Mermaid accepts: every connection of every capture in
-# captures/ and every golden .mmd file is rendered by Mermaid's own CLI (mmdc, @mermaid-js/mermaid-cli pinned in
+# captures/, every golden .mmd file and every diagram in the docs is rendered by Mermaid's own CLI (mmdc, @mermaid-js/mermaid-cli pinned in
 # scripts/mermaid/package-lock.json) in headless Chromium (Debian's chromium package). mmdc fails on a parse error, so a
 # broken diagram fails this script; it first checks that about itself, on a deliberately broken copy.
 #
@@ -48,6 +48,13 @@ done
 for golden in tests/Cli.Tests/Golden/*.mmd; do
     { printf '## %s\n\n```mermaid\n' "$golden"; cat "$golden"; printf '```\n\n'; } >>"$all"
     count=$((count + 1))
+done
+for doc in README.md docs/*.md; do   # the diagrams the documentation shows (GitHub renders them)
+    blocks=$(grep -c '^```mermaid$' "$doc" || true)
+    [ "$blocks" -gt 0 ] || continue
+    awk -v doc="$doc" '/^```mermaid$/ { print "## " doc "\n"; inside = 1 } inside { print } inside && /^```$/ { print ""; inside = 0 }' \
+        "$doc" >>"$all"
+    count=$((count + blocks))
 done
 
 # The check must be able to fail: one misspelt keyword in one diagram has to make mmdc reject the file.
