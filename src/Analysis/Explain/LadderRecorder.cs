@@ -132,24 +132,18 @@ public sealed class LadderRecorder : IConnectionObserver
         if (!_listAll && !wanted)
             return;
 
-        var record = connection.ToRecord();
-        var identity = new ConnectionIdentity
-        {
-            Id = connection.Id,
-            Uid = record.Uid,
-            CommunityId = record.CommunityId,
-            OriginatorAddress = record.OriginatorAddress,
-            OriginatorPort = record.OriginatorPort,
-            ResponderAddress = record.ResponderAddress,
-            ResponderPort = record.ResponderPort,
-            Start = record.Start,
-        };
-        var listed = new ListedConnection(identity, record);
+        // Named again at the end, as the records name it (a role flip changes the uid); the full record is built only
+        // for a connection that is listed or asked for.
+        var identity = ConnectionIdentity.Of(connection);
+        bool matches = _onlyId >= 0 ? connection.Id == _onlyId : _selector?.Matches(identity) == true;
+        if (!_listAll && !matches)
+            return;
+        var listed = new ListedConnection(identity, connection.ToRecord());
         if (_listAll)
             _connections.Add(listed);
-        if (_onlyId >= 0 ? connection.Id == _onlyId : _selector?.Matches(identity) == true)
+        if (matches)
         {
-            listed.Ladder = recording?.Build(identity, record, _timeWaitSeconds);
+            listed.Ladder = recording?.Build(identity, listed.Record, _timeWaitSeconds);
             _matches.Add(listed);
         }
     }
