@@ -124,20 +124,22 @@ internal static class LadderLabels
         evidence.OfferedWindowScale && evidence.OfferedSack ? "window scaling and SACK"
         : evidence.OfferedWindowScale ? "window scaling" : "SACK";
 
-    /// <summary>A line or two for a folded run: counts per direction, retransmissions.</summary>
+    /// <summary>
+    /// A folded run in the words of the issue: "… 1,204 data segments, 1.6 MB →, 12 KB ←, 3 retransmissions …", then the
+    /// ACKs and how long the run took (its start is in the gutter). One line when it fits, wrapped at the commas if not.
+    /// </summary>
     public static List<string> FoldedPhrases(FoldedStep fold)
     {
-        var phrases = new List<string>
-        {
-            $"… {Count(fold.Packets)} packets in {Milliseconds(fold.End.SecondsSince(fold.Time) * 1000)} ms",
-        };
+        var phrases = new List<string>();
         int segments = fold.OriginatorDataSegments + fold.ResponderDataSegments;
         if (segments > 0) phrases.Add($"{Count(segments)} data segment{(segments == 1 ? "" : "s")}");
         if (fold.OriginatorBytes > 0) phrases.Add($"{Bytes(fold.OriginatorBytes)} →");
         if (fold.ResponderBytes > 0) phrases.Add($"{Bytes(fold.ResponderBytes)} ←");
-        if (fold.PureAcks > 0) phrases.Add($"{Count(fold.PureAcks)} ACK{(fold.PureAcks == 1 ? "" : "s")}");
         if (fold.Retransmissions > 0)
             phrases.Add($"{Count(fold.Retransmissions)} retransmission{(fold.Retransmissions == 1 ? "" : "s")}");
+        if (fold.PureAcks > 0) phrases.Add($"{Count(fold.PureAcks)} ACK{(fold.PureAcks == 1 ? "" : "s")}");
+        phrases.Add($"{Milliseconds(fold.End.SecondsSince(fold.Time) * 1000)} ms");
+        phrases[0] = "… " + phrases[0];
         phrases[^1] += " …";
         return phrases;
     }
