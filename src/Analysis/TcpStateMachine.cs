@@ -181,7 +181,7 @@ internal static class TcpStateMachine
         {
             if (receiver.IsSynAcknowledgedBy(segment.Acknowledgment))
                 Await(ref receiver, receiverSide, EndpointEvent.ReceiveSynAck, afterSyn, time, listener);
-            else
+            else if (receiver.HasIsn)
                 listener.OnNote(StateMachineNote.BadSynAck, senderSide, time);
         }
         else if (syn)
@@ -191,7 +191,11 @@ internal static class TcpStateMachine
             Await(ref receiver, receiverSide, EndpointEvent.ReceiveFin, sender.FinSequence + 1, time, listener);
     }
 
-    /// <summary>Applies every event still waiting for either endpoint: the connection is ending.</summary>
+    /// <summary>
+    /// The connection is ending: applies the FINs still waiting for either endpoint, on the assumption that segments
+    /// seen were delivered. A SYN or SYN-ACK that was never acknowledged is not applied: a handshake is complete only
+    /// when its ACK is seen, and an unanswered SYN-ACK is what a half-open connection (or a SYN flood) looks like.
+    /// </summary>
     public static void Settle(ref EndpointTrack a, ref EndpointTrack b, IStateMachineListener listener)
     {
         // Whichever endpoint's oldest pending event was seen first goes first, so crossing FINs settle in wire order.
@@ -199,8 +203,8 @@ internal static class TcpStateMachine
         {
             bool takeA = b.Pending.Count == 0 ||
                          (a.Pending.Count > 0 && a.Pending.Peek().Seen <= b.Pending.Peek().Seen);
-            if (takeA) ApplyOldestPending(ref a, Side.A, listener);
-            else ApplyOldestPending(ref b, Side.B, listener);
+            if (takeA) SettleOldestPending(ref a, Side.A, listener);
+            else SettleOldestPending(ref b, Side.B, listener);
         }
     }
 
@@ -329,6 +333,14 @@ internal static class TcpStateMachine
                 Apply(ref endpoint, side, EndpointEvent.PassiveOpen, pending.Seen, listener);
             ApplyOldestPending(ref endpoint, side, listener);
         }
+    }
+
+    private static void SettleOldestPending(ref EndpointTrack endpoint, Side side, IStateMachineListener listener)
+    {
+        if (endpoint.Pending.Peek().Event is EndpointEvent.ReceiveSyn or EndpointEvent.ReceiveSynAck)
+            endpoint.Pending.Take();
+        else
+            ApplyOldestPending(ref endpoint, side, listener);
     }
 
     private static void ApplyOldestPending(ref EndpointTrack endpoint, Side side, IStateMachineListener listener)

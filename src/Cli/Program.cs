@@ -12,6 +12,7 @@ public static class Program
         {
             verbose,
             ReadCommand.Create(),
+            CheckCommand.Create(),
             ExplainCommand.Create(),
         };
 

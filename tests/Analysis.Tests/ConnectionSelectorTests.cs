@@ -6,17 +6,9 @@ namespace TcpState.Analysis.Tests;
 
 public class ConnectionSelectorTests
 {
-    private static readonly ConnectionIdentity Connection = new()
-    {
-        Id = 0,
-        Uid = "CL4jsChdCjA52ECRW3",
-        CommunityId = "1:fcEvJr4NbMRgAf8d9mCKUM9wjQI=",
-        OriginatorAddress = IpAddress.Parse("10.99.0.1"),
-        OriginatorPort = 40003,
-        ResponderAddress = IpAddress.Parse("10.99.0.2"),
-        ResponderPort = 8003,
-        Start = PacketTime.Zero,
-    };
+    /// <summary>The connection of captures/simultaneous-close.pcap: its uid and Community ID are those of its record.</summary>
+    private static readonly ConnectionIdentity Connection = new(0, IpAddress.Parse("10.99.0.1"), 40003,
+        IpAddress.Parse("10.99.0.2"), 8003, new PacketTime(1795315771_253167_000));
 
     [Theory]
     [InlineData("CL4jsChdCjA52ECRW3", SelectorKind.Uid)]
@@ -57,12 +49,7 @@ public class ConnectionSelectorTests
     public void BracketedIpv6Pair_IsAccepted()
     {
         Assert.True(ConnectionSelector.TryParse("[fd00:99::1]:40010-[fd00:99::2]:8010", out var selector, out _));
-        Assert.True(selector!.Matches(Connection with
-        {
-            OriginatorAddress = IpAddress.Parse("fd00:99::1"),
-            OriginatorPort = 40010,
-            ResponderAddress = IpAddress.Parse("fd00:99::2"),
-            ResponderPort = 8010,
-        }));
+        Assert.True(selector!.Matches(new ConnectionIdentity(1, IpAddress.Parse("fd00:99::1"), 40010,
+            IpAddress.Parse("fd00:99::2"), 8010, PacketTime.Zero)));
     }
 }

@@ -155,7 +155,7 @@ public class LadderRecorderTests
         conversation.Client.Data(12);
         var fired = conversation.Segments[3].Timestamp;
         // The uid is known once the connection is analysed; a detector raises its anomaly with it.
-        string uid = Ladder(conversation.Segments).Identity.Uid;
+        string uid = Ladder(conversation.Segments).Record.Uid;
         var anomalies = new AnomalyAnnotations();
         anomalies.OnRaised(new Anomaly
         {
@@ -195,7 +195,7 @@ public class LadderRecorderTests
             FirstSeen = conversation.Segments[0].Timestamp,
             Message = "many half-open connections",
         };
-        flood.AddEvidence(listed.Identity.Uid);
+        flood.AddEvidence(listed.Uid);
         var anomalies = new AnomalyAnnotations();
         anomalies.OnRaised(flood);
 

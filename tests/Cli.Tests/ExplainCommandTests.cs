@@ -19,6 +19,19 @@ public class ExplainCommandTests
     }
 
     [Fact]
+    public void AnomalyAboutAConnection_IsMarkedAtThePacketWhereItFired_AndListed()
+    {
+        var listing = TcpstateProcess.Run("explain", PortReuse).Stdout.Split('\n');
+        var ladder = TcpstateProcess.Run("explain", PortReuse, "--conn", "C0fuwez65Mjl14dhd7").Stdout.Split('\n').ToList();
+
+        Assert.EndsWith("port-reuse-time-wait", listing.Single(l => l.StartsWith("C0fuwez65Mjl14dhd7", StringComparison.Ordinal)));
+        int syn = ladder.FindIndex(l => l.Contains("|-- SYN seq=0"));
+        int mark = ladder.FindIndex(l => l.Contains("! port-reuse-time-wait:"));
+        int synAck = ladder.FindIndex(l => l.Contains("SYN+ACK seq=0 ack=1"));
+        Assert.True(syn < mark && mark < synAck, string.Join('\n', ladder));
+    }
+
+    [Fact]
     public void EndpointPairNamingSeveralConnections_ListsThemAndAsksForTheUid()
     {
         var result = TcpstateProcess.Run("explain", PortReuse, "--conn", "10.99.0.1:40015-10.99.0.2:8015");

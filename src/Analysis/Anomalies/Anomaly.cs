@@ -46,6 +46,9 @@ public sealed class Anomaly
 
     public IReadOnlyList<string> Evidence => _evidence;
 
+    /// <summary>Reported (counted in the results and told to sinks); detectors may prepare one before its threshold.</summary>
+    public bool Raised { get; internal set; }
+
     /// <summary>Connections seen beyond <see cref="MaxEvidence"/>; they count but are not listed.</summary>
     public long EvidenceOmitted { get; private set; }
 

@@ -21,7 +21,7 @@ public sealed class AnomalyAnnotations : IAnomalySink
     {
         foreach (var connection in connections)
         {
-            string uid = connection.Identity.Uid;
+            string uid = connection.Record.Uid;
             foreach (var anomaly in _raised)
             {
                 bool subject = anomaly.Level == AnomalyLevel.Connection && anomaly.Subject == uid;

@@ -134,7 +134,7 @@ public sealed class LadderRecorder : IConnectionObserver
 
         // Named again at the end, as the records name it (a role flip changes the uid); the full record is built only
         // for a connection that is listed or asked for.
-        var identity = ConnectionIdentity.Of(connection);
+        var identity = connection.Identity;
         bool matches = _onlyId >= 0 ? connection.Id == _onlyId : _selector?.Matches(identity) == true;
         if (!_listAll && !matches)
             return;
@@ -150,7 +150,10 @@ public sealed class LadderRecorder : IConnectionObserver
 
     public void OnClock(PacketTime now) => _clock = now;
 
-    /// <summary>The first call about a connection: decide, by the names it has when it opens, whether to record it.</summary>
+    /// <summary>
+    /// The first call about a connection: decide, by the names it has when it opens, whether to record it (a uid or
+    /// Community ID is computed here, once per connection, and only for a selector that needs it).
+    /// </summary>
     private void NoticeNew(in ConnectionView connection)
     {
         if (connection.Id <= _newestId)
@@ -158,7 +161,7 @@ public sealed class LadderRecorder : IConnectionObserver
         _newestId = connection.Id;
         bool record = _onlyId >= 0
             ? connection.Id == _onlyId
-            : _selector is not null && _selector.Matches(ConnectionIdentity.Of(connection));
+            : _selector is not null && _selector.Matches(connection.Identity);
         if (record)
             _recordings[connection.Id] = new Recording();
     }

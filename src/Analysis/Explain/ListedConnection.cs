@@ -7,6 +7,9 @@ public sealed class ListedConnection(ConnectionIdentity identity, ConnectionReco
 {
     public ConnectionIdentity Identity { get; } = identity;
 
+    /// <summary>The uid as the records write it (computed once, with the record).</summary>
+    public string Uid => Record.Uid;
+
     public ConnectionRecord Record { get; } = record;
 
     /// <summary>Ids of the anomalies that name this connection (as subject or evidence), in the order raised.</summary>

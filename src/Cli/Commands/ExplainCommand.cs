@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TcpState.Analysis;
+using TcpState.Analysis.Anomalies;
 using TcpState.Analysis.Explain;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
@@ -110,11 +111,12 @@ internal static class ExplainCommand
     private static AnalysisRun Analyse(CaptureInput input, LadderRecorder recorder, AnalysisOptions analysisOptions,
         DecoderOptions decoderOptions)
     {
+        // The same detectors as `read` and `check`, with their default thresholds: what they raise about a connection
+        // shows on its ladder and in the listing.
+        var analysis = new CaptureAnalysis(analysisOptions, decoderOptions, new ConnectionStatistics(), new DetectorSettings());
         var anomalies = new AnomalyAnnotations();
-        var analysis = new CaptureAnalysis(analysisOptions, decoderOptions, new ConnectionStatistics());
+        analysis.Anomalies!.AddSink(anomalies);
         analysis.Tracker.AddObserver(recorder);
-        // Anomaly detectors (src/Analysis/Anomalies) report here: `anomalies` is their IAnomalySink, so what they
-        // raise shows on the ladder and in the listing.
         using (var source = input.OpenSource())
         {
             analysis.Run(source);

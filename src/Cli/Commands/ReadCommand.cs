@@ -60,7 +60,8 @@ internal static class ReadCommand
             int exitCode;
             using (var writer = RecordWriter.Create(format, stream))
             {
-                var analysis = new CaptureAnalysis(analysisOptions, decoderOptions, new FanOutSink(statistics, writer));
+                var analysis = new CaptureAnalysis(analysisOptions, decoderOptions, new FanOutSink(statistics, writer),
+                    new Analysis.Anomalies.DetectorSettings());
                 writer.Begin();
                 bool complete = problems.Count == 0;
                 foreach (var source in sources)
@@ -78,6 +79,7 @@ internal static class ReadCommand
                     Tracker = analysis.Tracker,
                     Problems = problems,
                     ChecksumsVerified = decoderOptions.VerifyChecksums,
+                    Anomalies = analysis.Anomalies!.BySeverity.ToList(),
                 });
                 exitCode = complete ? ExitCodes.Ok : ExitCodes.UsageOrInput;
             }

@@ -169,6 +169,8 @@ internal static class LadderLabels
                 RfcState.LastAck => "still LAST_ACK: its FIN is not acknowledged yet",
                 RfcState.Closing => "still CLOSING: its FIN is not acknowledged yet",
                 RfcState.SynReceived => "still SYN_RCVD: half-open, the handshake's last ACK never came",
+                RfcState.SynSent when ladder.Packets.Any(p => !p.FromOriginator && p.Has(TcpFlags.Syn) && p.Has(TcpFlags.Ack)) =>
+                    "still SYN_SENT: it never acknowledged the SYN-ACK, so nothing shows the SYN-ACK arrived",
                 RfcState.SynSent => "still SYN_SENT: the SYN was never answered",
                 _ => null,
             };
@@ -238,7 +240,7 @@ internal static class LadderLabels
         var identity = ladder.Identity;
         var lines = new List<string>
         {
-            $"Connection {identity.Uid}  community_id {identity.CommunityId}",
+            $"Connection {record.Uid}  community_id {record.CommunityId}",
             $"  originator {identity.Originator,-22} {IsnText(ladder, LadderSide.Originator)}",
             $"  responder  {identity.Responder,-22} {IsnText(ladder, LadderSide.Responder)}",
         };

@@ -1,3 +1,4 @@
+using TcpState.Analysis;
 using TcpState.Analysis.Explain;
 
 namespace TcpState.Cli.Explain;

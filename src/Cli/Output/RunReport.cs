@@ -1,4 +1,5 @@
 using TcpState.Analysis;
+using TcpState.Analysis.Anomalies;
 using TcpState.Capture.Decoding;
 
 namespace TcpState.Cli.Output;
@@ -12,4 +13,6 @@ internal sealed class RunReport
     public required ConnectionTracker Tracker { get; init; }
     public required IReadOnlyList<string> Problems { get; init; }
     public bool ChecksumsVerified { get; init; }
+    /// <summary>Anomalies found, most severe first.</summary>
+    public IReadOnlyList<Anomaly> Anomalies { get; init; } = [];
 }

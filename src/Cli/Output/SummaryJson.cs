@@ -60,6 +60,11 @@ internal static class SummaryJson
                 json.WriteNumber(RecordFields.FlagName(flag), report.Connections.WithFlag(flag));
         json.WriteEndObject();
 
+        json.WriteStartObject("anomalies");
+        foreach (var group in report.Anomalies.GroupBy(a => a.Id))
+            json.WriteNumber(group.Key, group.Count());
+        json.WriteEndObject();
+
         json.WriteStartArray("errors");
         foreach (var problem in report.Problems) json.WriteStringValue(problem);
         json.WriteEndArray();

@@ -1,0 +1,99 @@
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis.Anomalies.Detectors;
+
+/// <summary>
+/// port-scan: one source is refused (SYN answered by RST) or unanswered (SYN never answered) on many distinct
+/// ports or hosts within a window. An unanswered attempt is only known when its connection ends, so it counts at the
+/// time it started.
+/// </summary>
+internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(engine)
+{
+    private sealed class Source
+    {
+        public readonly Dictionary<EndpointKey, long> Targets = [];
+        public readonly HashSet<IpAddress> Hosts = [];
+        public readonly HashSet<ushort> Ports = [];
+        public long Refused, Unanswered;
+        public readonly EarlyEvidence Early = new();
+        public Anomaly? Anomaly;
+    }
+
+    private readonly Dictionary<IpAddress, Source> _sources = [];
+
+    public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
+
+    public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
+    {
+        if (ConnectionRefusedDetector.IsRefusal(connection, segment, facts))
+            Probe(connection, segment.Timestamp, refused: true);
+    }
+
+    public override void OnFinished(in ConnectionView connection)
+    {
+        if (connection.OriginatorState == RfcState.SynSent && connection.ResponderPackets == 0)
+            Probe(connection, connection.Start, refused: false);
+    }
+
+    private void Probe(in ConnectionView connection, PacketTime time, bool refused)
+    {
+        if (!_sources.TryGetValue(connection.OriginatorAddress, out var source))
+        {
+            if (_sources.Count > 100_000) ForgetQuietSources();
+            _sources.Add(connection.OriginatorAddress, source = new Source());
+        }
+        if (refused) source.Refused++;
+        else source.Unanswered++;
+
+        var target = new EndpointKey(connection.ResponderAddress, connection.ResponderPort);
+        source.Targets[target] = time.UnixNanoseconds;
+        long oldest = time.UnixNanoseconds - Nanoseconds(Settings.PortScanWindowSeconds);
+        int inWindow = 0;
+        foreach (var seen in source.Targets.Values)
+            if (seen >= oldest) inWindow++;
+        if (source.Targets.Count > 4 * Settings.PortScanDistinctTargets)
+            Prune(source, oldest);
+        source.Early.Remember(connection.Identity);
+        if (source.Anomaly is null && inWindow < Settings.PortScanDistinctTargets)
+            return;
+
+        if (source.Hosts.Count < 10_000) source.Hosts.Add(target.Address);
+        if (source.Ports.Count < 65_536) source.Ports.Add(target.Port);
+        var subject = connection.OriginatorAddress.ToString();
+        var anomaly = source.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.PortScan, AnomalyLevel.Host, subject, time);
+        if (!anomaly.Raised)
+        {
+            // The targets that crossed the threshold count too.
+            foreach (var earlier in source.Targets.Keys)
+            {
+                source.Hosts.Add(earlier.Address);
+                source.Ports.Add(earlier.Port);
+            }
+        }
+        if (time > anomaly.LastSeen) anomaly.LastSeen = time;
+        anomaly.Count = source.Refused + source.Unanswered;
+        source.Early.MoveTo(anomaly);
+        anomaly.Details["refused"] = source.Refused;
+        anomaly.Details["unanswered"] = source.Unanswered;
+        anomaly.Details["distinct_ports"] = source.Ports.Count;
+        anomaly.Details["distinct_hosts"] = source.Hosts.Count;
+        anomaly.Message =
+            $"{subject} probed {source.Ports.Count} port(s) on {source.Hosts.Count} host(s): {source.Refused} refused, " +
+            $"{source.Unanswered} unanswered. Many short attempts to different ports from one source is how a port scan " +
+            "looks (or a client configured with the wrong address).";
+        Engine.Raise(anomaly);
+    }
+
+    private static void Prune(Source source, long oldest)
+    {
+        foreach (var (target, seen) in source.Targets.ToList())
+            if (seen < oldest) source.Targets.Remove(target);
+    }
+
+    private void ForgetQuietSources()
+    {
+        foreach (var (address, source) in _sources.ToList())
+            if (source.Anomaly is null) _sources.Remove(address);
+    }
+}
