@@ -9,7 +9,7 @@ using TcpState.Cli.Explain;
 
 namespace TcpState.Cli.Commands;
 
-public enum LadderFormat
+internal enum LadderFormat
 {
     /// <summary>The ladder for a terminal, 80 columns, coloured when stdout is a terminal.</summary>
     Text,
