@@ -23,7 +23,8 @@ SNAPLEN=262144
 
 ALL=(client-closes-first server-closes-first simultaneous-close three-way-close
      connection-refused syn-unanswered rst-abort half-close close-wait ipv6
-     keepalive sll2-any nanosecond server-rst-abort port-reuse retransmission)
+     keepalive sll2-any nanosecond server-rst-abort port-reuse retransmission
+     bulk-transfer syn-flood-cookies)
 
 WORK=$(mktemp -d /tmp/tcpstate-record.XXXXXX)
 SC_PID=
@@ -46,7 +47,7 @@ record() {  # record SCENARIO OUTPUT.pcap [extra tcpdump options...]
   rm -f "$WORK/ready" "$WORK/release" "$tmp" "$err"
   echo "=== $name -> $(basename "$out")" >&2
   setup_ns
-  start_tcpdump "$tmp" "$err" "$SNAPLEN" "$@"
+  start_tcpdump "$tmp" "$err" "${RECORD_SNAPLEN:-$SNAPLEN}" "$@"
 
   "$PY" "$SCENARIO" "$name" --ready "$WORK/ready" --release "$WORK/release" &
   SC_PID=$!
@@ -84,6 +85,8 @@ for name in "${todo[@]}"; do
   case $name in
     sll2-any)   record "$name" "$OUT_DIR/$name.pcap" -i any -y LINUX_SLL2 ;;
     nanosecond) record "$name" "$OUT_DIR/$name.pcap" -i "$CLI_IF" --time-stamp-precision=nano ;;
+    # 1 MiB of data: headers only (128 bytes per frame), so the trace stays small.
+    bulk-transfer) RECORD_SNAPLEN=128 record "$name" "$OUT_DIR/$name.pcap" -i "$CLI_IF" ;;
     *)          record "$name" "$OUT_DIR/$name.pcap" -i "$CLI_IF" ;;
   esac
 done

@@ -8,6 +8,9 @@ missing=()
 command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so\.0\.8' || missing+=(libpcap0.8)
+# Mermaid's CLI (scripts/check-mermaid.sh) renders the explain diagrams in Debian's Chromium.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -17,6 +20,9 @@ fi
 
 dotnet build Analyzer.sln -c Release -nologo -clp:ErrorsOnly
 dotnet test Analyzer.sln -c Release --no-build -nologo
+
+# Every `tcpstate explain --format mermaid` diagram must parse in Mermaid itself.
+bash scripts/check-mermaid.sh
 
 # Floors sit at the agreement reached (conn_state 126/128, history 149/151); raise them as it improves.
 python3 scripts/zeek-conformance.py --quiet --min-conn-state 98 --min-history 98.5
