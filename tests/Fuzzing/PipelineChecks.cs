@@ -116,7 +116,7 @@ internal static class PipelineChecks
     public static void Anomalies(string target, AnomalyEngine engine, List<Finding> findings)
     {
         int listed = engine.Anomalies.Count;
-        if (listed > 1000 * AnomalyCatalogue.All.Count)
+        if (listed > DetectorLimits.MaxListedPerKind * AnomalyCatalogue.All.Count)
             findings.Add(Finding.Broken(target, "anomalies-bounded", $"{listed} anomalies listed"));
         foreach (var anomaly in engine.Anomalies)
         {
