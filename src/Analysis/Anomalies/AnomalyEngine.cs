@@ -64,6 +64,9 @@ public sealed class AnomalyEngine : IConnectionObserver
 
     public void AddSink(IAnomalySink sink) => _sinks.Add(sink);
 
+    /// <summary>The running detector of one type (tests look at the work it did).</summary>
+    internal T Detector<T>() where T : AnomalyDetector => _detectors.OfType<T>().Single();
+
     /// <summary>
     /// The anomaly for (id, level, subject), created on first use (not yet raised: call <see cref="Raise"/>). Once its
     /// kind has <see cref="DetectorLimits.MaxListedPerKind"/>, a new one is made for the caller but not kept.
