@@ -20,10 +20,10 @@ internal static class FrameBatchTarget
     public const string Name = "frames";
 
     /// <summary>What a batch may allocate whatever its length (tables, the first calls' JIT allocations).</summary>
-    public const long BaseAllocationAllowance = 48L * 1024 * 1024;
+    public const long BaseAllocationAllowance = 16L * 1024 * 1024;
 
-    /// <summary>Per frame: the mutated copy itself (up to a few KiB with a 400-tag VLAN stack) and, at most, a record and anomaly.</summary>
-    public const long AllocationPerFrame = 16 * 1024;
+    /// <summary>Per frame: the mutated copy itself (1.6 KiB more with a 400-tag VLAN stack) and, at most, a record and anomaly.</summary>
+    public const long AllocationPerFrame = 6 * 1024;
 
     private static readonly long StartOfTime = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000;
 

@@ -29,6 +29,9 @@ internal sealed class FuzzRun
     private readonly string _workDirectory;
     private readonly ConcurrentBag<(TimeSpan Elapsed, long Iteration, long Bytes)> _slowest = [];
     private long _files, _fileFrames, _fileBytes, _batchFrames, _tcpFrames, _connections, _anomalies, _processRuns, _unopenable;
+    private (long Allocated, long InputLength, long Iteration) _mostAllocated;
+    private readonly Lock _mostAllocatedLock = new();
+    private long _mostAllocatedByBatch;
 
     public FuzzRun(int seed, SeedCorpus corpus, FindingStore findings)
     {
@@ -112,6 +115,10 @@ internal sealed class FuzzRun
         Interlocked.Add(ref _anomalies, result.Anomalies);
         if (!result.Opened) Interlocked.Increment(ref _unopenable);
         NoteSlow(timer.Elapsed, iteration, input.Length);
+        // The input that came closest to its allowance: how much room the memory bound leaves.
+        lock (_mostAllocatedLock)
+            if (Share(result.AllocatedBytes, result.InputLength) > Share(_mostAllocated.Allocated, _mostAllocated.InputLength))
+                _mostAllocated = (result.AllocatedBytes, result.InputLength, iteration);
         foreach (var finding in findings)
             _findings.Add(finding, origin with { Mutations = [.. origin.Mutations, $"settings {settings}"] }, input);
     }
@@ -122,6 +129,8 @@ internal sealed class FuzzRun
         var findings = new List<Finding>();
         var result = FrameBatchTarget.Run(random, frames, _corpus.Frames, _frameMutator, findings);
         Interlocked.Add(ref _batchFrames, result.Frames);
+        lock (_mostAllocatedLock)
+            _mostAllocatedByBatch = Math.Max(_mostAllocatedByBatch, result.AllocatedBytes);
         Interlocked.Add(ref _tcpFrames, result.TcpFrames);
         Interlocked.Add(ref _connections, result.Connections);
         Interlocked.Add(ref _anomalies, result.Anomalies);
@@ -133,6 +142,9 @@ internal sealed class FuzzRun
         foreach (var finding in findings)
             _findings.Add(finding, origin, file);
     }
+
+    private static double Share(long allocated, long inputLength) =>
+        (double)allocated / (PipelineTarget.BaseAllocationAllowance + PipelineTarget.AllocationPerInputByte * inputLength);
 
     private void NoteSlow(TimeSpan elapsed, long iteration, long bytes)
     {
@@ -161,6 +173,10 @@ internal sealed class FuzzRun
         Console.WriteLine("mutations applied:");
         foreach (var (kind, count) in _mutations.All)
             Console.WriteLine(string.Create(c, $"  {kind,-40} {count,12:N0}"));
+        var most = _mostAllocated;
+        Console.WriteLine(string.Create(c,
+            $"closest to its memory allowance: {most.Allocated:N0} bytes for {most.InputLength:N0} bytes of input (iteration {most.Iteration}; allowance {PipelineTarget.BaseAllocationAllowance + PipelineTarget.AllocationPerInputByte * most.InputLength:N0})"));
+        Console.WriteLine(string.Create(c, $"most allocated by one frame batch: {_mostAllocatedByBatch:N0} bytes"));
         Console.WriteLine("slowest files:");
         foreach (var (time, iteration, bytes) in _slowest.OrderByDescending(s => s.Elapsed).Take(3))
             Console.WriteLine(string.Create(c, $"  iteration {iteration}: {time.TotalMilliseconds:N0} ms for {bytes:N0} bytes"));

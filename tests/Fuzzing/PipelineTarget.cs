@@ -35,13 +35,13 @@ internal static class PipelineTarget
     /// What any input may allocate whatever its size: the 1 MiB read buffer, the connection table's and the transition
     /// log's first arrays, the detectors' tables, JIT-time allocations of a first call on this thread.
     /// </summary>
-    public const long BaseAllocationAllowance = 48L * 1024 * 1024;
+    public const long BaseAllocationAllowance = 16L * 1024 * 1024;
 
     /// <summary>
     /// What each byte of (decompressed) input may allocate on top: a 40-byte minimal packet can open a connection whose
     /// record (uid, Community ID, transition lists) and anomaly take a few kilobytes.
     /// </summary>
-    public const long AllocationPerInputByte = 512;
+    public const long AllocationPerInputByte = 128;
 
     /// <summary>The smallest room one frame takes in a file: a pcap record header, or the smallest pcapng packet block.</summary>
     private const int SmallestRecord = 16;
