@@ -32,6 +32,7 @@ internal sealed class FuzzRun
     private (long Allocated, long InputLength, long Iteration) _mostAllocated;
     private readonly Lock _mostAllocatedLock = new();
     private long _mostAllocatedByBatch;
+    private int _processEvery = 1;
 
     public FuzzRun(int seed, SeedCorpus corpus, FindingStore findings)
     {
@@ -70,6 +71,7 @@ internal sealed class FuzzRun
 
     public void Execute(FuzzBudget budget)
     {
+        _processEvery = budget.ProcessEvery;
         var clock = Stopwatch.StartNew();
         using var progress = new Timer(_ => Report(clock.Elapsed, final: false), null, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
@@ -105,7 +107,7 @@ internal sealed class FuzzRun
         timer.Stop();
         if (alsoAsProcess && findings.Count == 0)
         {
-            ProcessTarget.Run(input, _workDirectory, result.FramesRead, findings);
+            ProcessTarget.Run(input, _workDirectory, result.FramesRead, (int)(iteration / Math.Max(1, _processEvery)), findings);
             Interlocked.Increment(ref _processRuns);
         }
         Interlocked.Increment(ref _files);

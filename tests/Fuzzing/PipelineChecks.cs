@@ -10,11 +10,13 @@ namespace TcpState.Fuzzing;
 /// The settings one run of the pipeline uses. The fuzzer varies them per input so that the bounds are reached: a tiny
 /// connection table evicts, a tiny read buffer makes every record cross a chunk edge, -C and tunnels off change paths.
 /// </summary>
-internal sealed record PipelineSettings(bool VerifyChecksums, bool DecodeTunnels, int MaxConnections, int BufferSize, bool BuildRecords)
+/// <param name="Output">An output format the records and summary are also written in (to nowhere), or none.</param>
+internal sealed record PipelineSettings(bool VerifyChecksums, bool DecodeTunnels, int MaxConnections, int BufferSize, bool BuildRecords,
+    Cli.Output.OutputFormat? Output)
 {
     /// <summary>What <c>tcpstate read</c> uses, so in-process and whole-process runs of an input can be compared.</summary>
     public static PipelineSettings Default { get; } =
-        new(true, true, new AnalysisOptions().MaxConnections, Capture.Files.CaptureReadBuffer.DefaultSize, true);
+        new(true, true, new AnalysisOptions().MaxConnections, Capture.Files.CaptureReadBuffer.DefaultSize, true, null);
 
     public static PipelineSettings Draw(Random random) => random.Next(4) == 0
         ? Default
@@ -23,7 +25,8 @@ internal sealed record PipelineSettings(bool VerifyChecksums, bool DecodeTunnels
             DecodeTunnels: random.Next(8) != 0,
             MaxConnections: random.Next(3) switch { 0 => 1, 1 => random.Next(2, 64), _ => new AnalysisOptions().MaxConnections },
             BufferSize: random.Next(3) switch { 0 => 16, 1 => random.Next(16, 4096), _ => Capture.Files.CaptureReadBuffer.DefaultSize },
-            BuildRecords: random.Next(2) == 0);
+            BuildRecords: random.Next(2) == 0,
+            Output: random.Next(3) == 0 ? Enum.GetValues<Cli.Output.OutputFormat>()[random.Next(Enum.GetValues<Cli.Output.OutputFormat>().Length)] : null);
 
     public AnalysisOptions Analysis => new() { MaxConnections = MaxConnections };
 

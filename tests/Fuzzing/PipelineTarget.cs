@@ -5,6 +5,7 @@ using TcpState.Analysis.Anomalies;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
 using TcpState.Capture.Files;
+using TcpState.Cli.Output;
 
 namespace TcpState.Fuzzing;
 
@@ -53,6 +54,8 @@ internal static class PipelineTarget
         var counting = default(CountingSource);
         var analysis = default(CaptureAnalysis);
         var sink = new CheckingSink(Name, settings.BuildRecords, findings);
+        var statistics = new ConnectionStatistics();
+        var writer = settings.Output is { } format ? RecordWriter.Create(format, Stream.Null) : null;
         bool opened = false;
         try
         {
@@ -66,10 +69,26 @@ internal static class PipelineTarget
 
             using (counting = new CountingSource(source!))
             {
-                analysis = new CaptureAnalysis(settings.Analysis, settings.Decoder, sink, new DetectorSettings());
+                IConnectionSink sinks = writer is null ? new FanOutSink(sink, statistics) : new FanOutSink(sink, statistics, writer);
+                analysis = new CaptureAnalysis(settings.Analysis, settings.Decoder, sinks, new DetectorSettings());
+                writer?.Begin();
                 analysis.Run(counting);
                 analysis.Complete();
             }
+            // The output formats, as tcpstate read writes them (to nowhere): records as they finish, then the summary.
+            writer?.End(new RunReport
+            {
+                Inputs = ["fuzz.pcap"],
+                Frames = analysis.Accounting,
+                Connections = statistics,
+                Tracker = analysis.Tracker,
+                Problems = analysis.InputProblems,
+                ChecksumsVerified = settings.VerifyChecksums,
+                Anomalies = analysis.Anomalies!.BySeverity.ToList(),
+                AnomaliesNotListed = analysis.Anomalies.NotListed,
+                DetectorEntriesForgotten = analysis.Anomalies.DetectorEntriesForgotten,
+            });
+            writer?.Dispose();
         }
         catch (Exception e)
         {

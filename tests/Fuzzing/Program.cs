@@ -97,8 +97,9 @@ public static class Program
         Console.WriteLine($"in process: {result}");
         if (findings.Count == 0 && settings == PipelineSettings.Default)
         {
-            ProcessTarget.Run(input, Path.GetTempPath(), result.FramesRead, findings);
-            Console.WriteLine("tcpstate read: ran");
+            for (int variant = 0; variant < ProcessTarget.Variants; variant++)
+                ProcessTarget.Run(input, Path.GetTempPath(), result.FramesRead, variant, findings);
+            Console.WriteLine("tcpstate: ran every way");
         }
         foreach (var finding in findings)
             Console.WriteLine($"FINDING {finding.Signature}{Environment.NewLine}{finding.Detail}");
@@ -123,8 +124,8 @@ public static class Program
         {
             var findings = new List<Finding>();
             var result = PipelineTarget.Run(candidate, settings, findings);
-            if (findings.Count == 0 && options.Process)
-                ProcessTarget.Run(candidate, Path.GetTempPath(), result.FramesRead, findings);
+            for (int variant = 0; findings.Count == 0 && options.Process && variant < ProcessTarget.Variants; variant++)
+                ProcessTarget.Run(candidate, Path.GetTempPath(), result.FramesRead, variant, findings);
             return findings.Count > 0 ? findings[0].Signature : null;
         }
 
