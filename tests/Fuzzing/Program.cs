@@ -46,10 +46,13 @@ public static class Program
 
     private static FuzzBudget LongBudget(Options options)
     {
+        // Without counts, as the CI pass does: 100 files beside each batch of 10,000 frames, until the time is up.
+        const long Unbounded = 1L << 40;
         var time = options.Minutes is { } minutes ? TimeSpan.FromMinutes(minutes) : TimeSpan.MaxValue;
-        long files = options.Files ?? (options.Minutes is not null ? long.MaxValue / 4 : 100_000);
-        long frames = options.Frames ?? (options.Minutes is not null ? long.MaxValue / 4 : 10_000_000);
-        return new FuzzBudget(files, Math.Max(1, frames / DefaultFramesPerBatch), DefaultFramesPerBatch, 200, time);
+        long batches = options.Frames is { } frames ? Math.Max(1, frames / DefaultFramesPerBatch)
+            : options.Minutes is not null ? Unbounded : 1_000;
+        long files = options.Files ?? (options.Minutes is not null ? batches * 100 : 100_000);
+        return new FuzzBudget(files, batches, DefaultFramesPerBatch, 200, time);
     }
 
     private static int Fuzz(int seed, FuzzBudget budget, Options options)
