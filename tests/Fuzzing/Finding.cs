@@ -29,7 +29,8 @@ internal sealed record Finding(string Target, string Invariant, string Detail, s
 }
 
 /// <summary>Where an input that broke an invariant came from, so that it can be regenerated and replayed.</summary>
-internal sealed record FindingOrigin(int Seed, Campaign Campaign, long Iteration, string SeedName, IReadOnlyList<string> Mutations);
+internal sealed record FindingOrigin(int Seed, Campaign Campaign, long Iteration, string SeedName, IReadOnlyList<string> Mutations,
+    PipelineSettings? Settings = null);
 
 /// <summary>
 /// Collects findings, keeps the first input of each signature, and writes it with a note saying how to reproduce it
@@ -71,9 +72,12 @@ internal sealed class FindingStore(string directory)
         text.AppendLine(CultureInfo.InvariantCulture, $"signature:  {finding.Signature}");
         text.AppendLine(CultureInfo.InvariantCulture, $"seed file:  {origin.SeedName}");
         text.AppendLine(CultureInfo.InvariantCulture, $"mutations:  {string.Join(", ", origin.Mutations)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"settings:   {origin.Settings}");
         string option = origin.Campaign == Campaign.Files ? "--iteration" : "--batch";
         text.AppendLine(CultureInfo.InvariantCulture, $"reproduce:  dotnet run --project tests/Fuzzing -c Release -- repro --seed {origin.Seed} {option} {origin.Iteration}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"minimise:   dotnet run --project tests/Fuzzing -c Release -- minimise {path}");
+        string flags = origin.Settings?.MinimiseArguments() ?? "";
+        string process = finding.Target == ProcessTarget.Name ? " --process" : "";
+        text.AppendLine(CultureInfo.InvariantCulture, $"minimise:   dotnet run --project tests/Fuzzing -c Release -- minimise {path}{flags}{process}");
         text.AppendLine();
         text.AppendLine(finding.Detail);
         return text.ToString();

@@ -122,7 +122,7 @@ internal sealed class FuzzRun
             if (Share(result.AllocatedBytes, result.InputLength) > Share(_mostAllocated.Allocated, _mostAllocated.InputLength))
                 _mostAllocated = (result.AllocatedBytes, result.InputLength, iteration);
         foreach (var finding in findings)
-            _findings.Add(finding, origin with { Mutations = [.. origin.Mutations, $"settings {settings}"] }, input);
+            _findings.Add(finding, origin with { Settings = settings }, input);
     }
 
     private void RunFrameBatch(long batch, int frames)
@@ -140,7 +140,7 @@ internal sealed class FuzzRun
             return;
         // Write the batch up to the failing frame as a pcapng file: the finding becomes an input like any other.
         var (file, _, _) = FrameBatchInput(batch, (int)result.Frames);
-        var origin = new FindingOrigin(_seed, Campaign.FrameBatches, batch, "frame samples", [$"{result.Frames} frames", $"settings {result.Settings}"]);
+        var origin = new FindingOrigin(_seed, Campaign.FrameBatches, batch, "frame samples", [$"{result.Frames} frames"], result.Settings);
         foreach (var finding in findings)
             _findings.Add(finding, origin, file);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TcpState.Analysis;
 using TcpState.Analysis.Anomalies;
 using TcpState.Analysis.Connections;
@@ -29,6 +30,19 @@ internal sealed record PipelineSettings(bool VerifyChecksums, bool DecodeTunnels
             Output: random.Next(3) == 0 ? Enum.GetValues<Cli.Output.OutputFormat>()[random.Next(Enum.GetValues<Cli.Output.OutputFormat>().Length)] : null);
 
     public AnalysisOptions Analysis => new() { MaxConnections = MaxConnections };
+
+    /// <summary>The options that make <c>minimise</c> run an input with these settings.</summary>
+    public string MinimiseArguments()
+    {
+        var arguments = new System.Text.StringBuilder();
+        if (MaxConnections != Default.MaxConnections) arguments.Append(CultureInfo.InvariantCulture, $" --max-connections {MaxConnections}");
+        if (BufferSize != Default.BufferSize) arguments.Append(CultureInfo.InvariantCulture, $" --buffer-size {BufferSize}");
+        if (!VerifyChecksums) arguments.Append(" -C");
+        if (!DecodeTunnels) arguments.Append(" --no-tunnels");
+        if (!BuildRecords) arguments.Append(" --no-records");
+        if (Output is { } format) arguments.Append(CultureInfo.InvariantCulture, $" --write {format}");
+        return arguments.ToString();
+    }
 
     public DecoderOptions Decoder => new() { VerifyChecksums = VerifyChecksums, DecodeTunnels = DecodeTunnels };
 }
