@@ -32,6 +32,9 @@ public abstract class AnomalyDetector
 
     public abstract DetectorInterests Interests { get; }
 
+    /// <summary>Entries forgotten from this detector's full tables before they were reported (see <see cref="AddressTable{TKey, TValue}"/>).</summary>
+    public virtual long EntriesForgotten => 0;
+
     public virtual void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts) { }
 
     public virtual void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time) { }

@@ -6,13 +6,16 @@ namespace TcpState.Analysis.Anomalies;
 
 /// <summary>
 /// Runs every detector in the catalogue as one tracker observer, and keeps the anomalies they raise: one per
-/// (id, level, subject), updated as evidence grows. Sinks hear of each anomaly when it is first raised.
+/// (id, level, subject), updated as evidence grows, up to <see cref="DetectorLimits.MaxListedPerKind"/> per kind (later
+/// ones are counted in <see cref="NotListed"/>). Sinks hear of each anomaly when it is first raised.
 /// </summary>
 public sealed class AnomalyEngine : IConnectionObserver
 {
     private readonly Dictionary<(string Id, AnomalyLevel Level, string Subject), Anomaly> _byKey = [];
     private readonly List<Anomaly> _anomalies = [];
     private readonly List<IAnomalySink> _sinks = [];
+    private readonly Dictionary<string, int> _keptPerKind = [];
+    private readonly Dictionary<string, long> _notListed = [];
     private readonly AnomalyDetector[] _detectors;
     private readonly AnomalyDetector[] _onSegment, _onTransition, _onNote, _onFinished, _onClock;
 
@@ -53,9 +56,21 @@ public sealed class AnomalyEngine : IConnectionObserver
     public IEnumerable<Anomaly> BySeverity =>
         _anomalies.OrderByDescending(a => a.Severity).ThenBy(a => a.FirstSeen).ThenBy(a => a.Id, StringComparer.Ordinal);
 
+    /// <summary>Anomalies raised past <see cref="DetectorLimits.MaxListedPerKind"/>, by kind: counted, not listed.</summary>
+    public IReadOnlyDictionary<string, long> NotListed => _notListed;
+
+    /// <summary>Entries the detectors forgot from full tables before they reached a threshold (a flood of distinct addresses).</summary>
+    public long DetectorEntriesForgotten => _detectors.Sum(d => d.EntriesForgotten);
+
     public void AddSink(IAnomalySink sink) => _sinks.Add(sink);
 
-    /// <summary>The anomaly for (id, level, subject), created on first use (not yet raised: call <see cref="Raise"/>).</summary>
+    /// <summary>The running detector of one type (tests look at the work it did).</summary>
+    internal T Detector<T>() where T : AnomalyDetector => _detectors.OfType<T>().Single();
+
+    /// <summary>
+    /// The anomaly for (id, level, subject), created on first use (not yet raised: call <see cref="Raise"/>). Once its
+    /// kind has <see cref="DetectorLimits.MaxListedPerKind"/>, a new one is made for the caller but not kept.
+    /// </summary>
     public Anomaly GetOrCreate(string id, AnomalyLevel level, string subject, PacketTime time)
     {
         var key = (id, level, subject);
@@ -64,17 +79,24 @@ public sealed class AnomalyEngine : IConnectionObserver
             if (time > anomaly.LastSeen) anomaly.LastSeen = time;
             return anomaly;
         }
+        int kept = _keptPerKind.GetValueOrDefault(id);
+        var kind = AnomalyCatalogue.Get(id);
         anomaly = new Anomaly
         {
             Id = id,
             Level = level,
-            Severity = AnomalyCatalogue.Get(id).Severity,
+            Severity = kind.Severity,
             Subject = subject,
             FirstSeen = time,
             LastSeen = time,
-            Message = AnomalyCatalogue.Get(id).Summary,
+            Message = kind.Summary,
+            Listed = kept < DetectorLimits.MaxListedPerKind,
         };
-        _byKey.Add(key, anomaly);
+        if (anomaly.Listed)
+        {
+            _byKey.Add(key, anomaly);
+            _keptPerKind[id] = kept + 1;
+        }
         return anomaly;
     }
 
@@ -86,6 +108,11 @@ public sealed class AnomalyEngine : IConnectionObserver
     {
         if (anomaly.Raised) return;
         anomaly.Raised = true;
+        if (!anomaly.Listed)
+        {
+            _notListed[anomaly.Id] = _notListed.GetValueOrDefault(anomaly.Id) + 1;
+            return;
+        }
         _anomalies.Add(anomaly);
         foreach (var sink in _sinks)
             sink.OnRaised(anomaly);

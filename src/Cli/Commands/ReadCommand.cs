@@ -80,6 +80,8 @@ internal static class ReadCommand
                     Problems = problems,
                     ChecksumsVerified = decoderOptions.VerifyChecksums,
                     Anomalies = analysis.Anomalies!.BySeverity.ToList(),
+                    AnomaliesNotListed = analysis.Anomalies.NotListed,
+                    DetectorEntriesForgotten = analysis.Anomalies.DetectorEntriesForgotten,
                 });
                 exitCode = complete ? ExitCodes.Ok : ExitCodes.UsageOrInput;
             }

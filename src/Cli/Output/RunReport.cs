@@ -15,4 +15,8 @@ internal sealed class RunReport
     public bool ChecksumsVerified { get; init; }
     /// <summary>Anomalies found, most severe first.</summary>
     public IReadOnlyList<Anomaly> Anomalies { get; init; } = [];
+    /// <summary>Anomalies raised past the per-kind limit, by id: counted, not listed.</summary>
+    public IReadOnlyDictionary<string, long> AnomaliesNotListed { get; init; } = new Dictionary<string, long>();
+    /// <summary>Entries the detectors forgot from full tables (a flood of distinct addresses).</summary>
+    public long DetectorEntriesForgotten { get; init; }
 }

@@ -64,6 +64,11 @@ internal static class SummaryJson
         foreach (var group in report.Anomalies.GroupBy(a => a.Id))
             json.WriteNumber(group.Key, group.Count());
         json.WriteEndObject();
+        json.WriteStartObject("anomalies_not_listed");
+        foreach (var (id, count) in report.AnomaliesNotListed.OrderBy(p => p.Key, StringComparer.Ordinal))
+            json.WriteNumber(id, count);
+        json.WriteEndObject();
+        json.WriteNumber("detector_entries_forgotten", report.DetectorEntriesForgotten);
 
         json.WriteStartArray("errors");
         foreach (var problem in report.Problems) json.WriteStringValue(problem);

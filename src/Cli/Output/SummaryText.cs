@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TcpState.Analysis;
+using TcpState.Analysis.Anomalies;
 using TcpState.Analysis.Connections;
 using TcpState.Analysis.Zeek;
 using TcpState.Capture.Decoding;
@@ -97,6 +98,11 @@ internal static class SummaryText
                 }
             }
         }
+        if (report.AnomaliesNotListed.Count > 0)
+            text.AppendLine($"  and more not listed ({N(DetectorLimits.MaxListedPerKind)} of a kind are): " +
+                            string.Join(", ", report.AnomaliesNotListed.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {N(p.Value)}")));
+        if (report.DetectorEntriesForgotten > 0)
+            text.AppendLine($"  detectors forgot {N(report.DetectorEntriesForgotten)} addresses below their thresholds: their tables were full (a flood of distinct sources)");
 
         if (report.Problems.Count > 0)
         {

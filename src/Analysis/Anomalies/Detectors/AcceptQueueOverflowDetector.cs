@@ -18,10 +18,12 @@ internal sealed class AcceptQueueOverflowDetector(AnomalyEngine engine) : Anomal
         public Anomaly? Anomaly;
     }
 
-    private readonly Dictionary<EndpointKey, Listener> _listeners = [];
+    private readonly AddressTable<EndpointKey, Listener> _listeners = new(listener => listener.Anomaly is not { Listed: true });
     private readonly HashSet<long> _counted = [];
 
     public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
+
+    public override long EntriesForgotten => _listeners.Forgotten;
 
     public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {

@@ -10,7 +10,20 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLingerDetector(engine, RfcState.CloseWait)
 {
-    private readonly Dictionary<string, HashSet<long>> _lingeringByService = [];
+    /// <summary>
+    /// A service's lingering connections: counted as they are reported (an endpoint once per stay in CLOSE_WAIT), not
+    /// kept, so ten cost what ten million do.
+    /// </summary>
+    private sealed class Service
+    {
+        public long Connections;
+        public long LastConnectionId = -1;
+        public Anomaly? Anomaly;
+    }
+
+    private readonly AddressTable<string, Service> _lingeringByService = new(service => service.Anomaly is not { Listed: true });
+
+    public override long EntriesForgotten => _lingeringByService.Forgotten;
 
     protected override double ThresholdSeconds => Settings.CloseWaitLingerSeconds;
 
@@ -58,17 +71,21 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
         string service = entry.Originator
             ? entry.Connection.OriginatorAddress.ToString()
             : entry.Connection.Responder;
-        if (!_lingeringByService.TryGetValue(service, out var connections))
-            _lingeringByService.Add(service, connections = []);
-        connections.Add(entry.Connection.Id);
-        if (connections.Count < Settings.CloseWaitRollupConnections)
+        if (!_lingeringByService.TryGetValue(service, out var lingering))
+            _lingeringByService.Add(service, lingering = new Service());
+        if (lingering.LastConnectionId != entry.Connection.Id)
+        {
+            lingering.Connections++;
+            lingering.LastConnectionId = entry.Connection.Id;
+        }
+        if (lingering.Connections < Settings.CloseWaitRollupConnections)
             return;
-        var anomaly = Engine.GetOrCreate(AnomalyCatalogue.CloseWaitLinger, AnomalyLevel.Host, service, now);
-        anomaly.Count = connections.Count;
+        var anomaly = lingering.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.CloseWaitLinger, AnomalyLevel.Host, service, now);
+        anomaly.Count = lingering.Connections;
         anomaly.AddEvidence(entry.Connection.Uid);
-        anomaly.Details["lingering_connections"] = connections.Count;
+        anomaly.Details["lingering_connections"] = lingering.Connections;
         anomaly.Message =
-            $"{service} has left {connections.Count} connections in CLOSE_WAIT for more than {Seconds(Settings.CloseWaitLingerSeconds)} s: " +
+            $"{service} has left {lingering.Connections} connections in CLOSE_WAIT for more than {Seconds(Settings.CloseWaitLingerSeconds)} s: " +
             "the same application keeps failing to close sockets its peers have closed — a descriptor leak that ends " +
             "in 'too many open files'.";
         Engine.Raise(anomaly);

@@ -9,18 +9,26 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal sealed class ConnectionRefusedDetector(AnomalyEngine engine) : AnomalyDetector(engine)
 {
-    private sealed class Destination(double windowSeconds, int cap)
+    /// <summary>Distinct sources counted per destination; beyond it the count is a lower bound.</summary>
+    private const int MaxSourcesPerDestination = 10_000;
+
+    private sealed class Destination(double windowSeconds, int cap, SetBudget budget)
     {
         public readonly SlidingWindow Recent = new(windowSeconds, cap);
-        public readonly HashSet<IpAddress> Sources = [];
+        public readonly BoundedSet<IpAddress> Sources = new(MaxSourcesPerDestination, budget);
         public long Refused;
         public readonly EarlyEvidence Early = new();
         public Anomaly? Anomaly;
     }
 
-    private readonly Dictionary<EndpointKey, Destination> _destinations = [];
+    private readonly SetBudget _sourceBudget = new();
+    private readonly AddressTable<EndpointKey, Destination> _destinations = new(
+        destination => destination.Anomaly is not { Listed: true },
+        destination => destination.Sources.Release());
 
     public override DetectorInterests Interests => DetectorInterests.Segments;
+
+    public override long EntriesForgotten => _destinations.Forgotten;
 
     /// <summary>True when this segment is the responder's RST answering the originator's SYN.</summary>
     public static bool IsRefusal(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts) =>
@@ -34,10 +42,9 @@ internal sealed class ConnectionRefusedDetector(AnomalyEngine engine) : AnomalyD
             return;
         var key = new EndpointKey(connection.ResponderAddress, connection.ResponderPort);
         if (!_destinations.TryGetValue(key, out var destination))
-            _destinations.Add(key, destination = new Destination(Settings.ConnectionRefusedWindowSeconds, Settings.ConnectionRefusedThreshold * 4));
+            _destinations.Add(key, destination = new Destination(Settings.ConnectionRefusedWindowSeconds, Settings.ConnectionRefusedThreshold * 4, _sourceBudget));
         destination.Refused++;
-        if (destination.Sources.Count < 10_000)
-            destination.Sources.Add(connection.OriginatorAddress);
+        destination.Sources.Add(connection.OriginatorAddress);
         int recent = destination.Recent.Add(segment.Timestamp);
         destination.Early.Remember(connection.Identity);
         if (destination.Anomaly is null && recent < Settings.ConnectionRefusedThreshold)
@@ -50,7 +57,7 @@ internal sealed class ConnectionRefusedDetector(AnomalyEngine engine) : AnomalyD
         anomaly.Details["refused"] = destination.Refused;
         anomaly.Details["distinct_sources"] = destination.Sources.Count;
         anomaly.Message =
-            $"{destination.Refused} connection attempts to {key} from {destination.Sources.Count} source(s) were refused: " +
+            $"{destination.Refused} connection attempts to {key} from {destination.Sources.Count}{(destination.Sources.Capped ? "+" : "")} source(s) were refused: " +
             "the host answered each SYN with RST because nothing listens on that port (service down, wrong port, " +
             "or a firewall rejecting with reset).";
         Engine.Raise(anomaly);

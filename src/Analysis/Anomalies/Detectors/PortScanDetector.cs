@@ -10,19 +10,35 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(engine)
 {
-    private sealed class Source
+    /// <summary>Distinct hosts and ports counted per scanning source; beyond them the counts are lower bounds.</summary>
+    private const int MaxHostsPerSource = 10_000, MaxPortsPerSource = 65_536;
+
+    private sealed class Source(SetBudget budget)
     {
+        /// <summary>
+        /// Until the threshold: each target's latest attempt, pruned to the window past four times the threshold, so it
+        /// holds at most that many (more within the window would have crossed it). Past the threshold it is not used.
+        /// </summary>
         public readonly Dictionary<EndpointKey, long> Targets = [];
-        public readonly HashSet<IpAddress> Hosts = [];
-        public readonly HashSet<ushort> Ports = [];
+        public readonly BoundedSet<IpAddress> Hosts = new(MaxHostsPerSource, budget);
+        public readonly BoundedSet<ushort> Ports = new(MaxPortsPerSource, budget);
         public long Refused, Unanswered;
         public readonly EarlyEvidence Early = new();
         public Anomaly? Anomaly;
     }
 
-    private readonly Dictionary<IpAddress, Source> _sources = [];
+    private readonly SetBudget _targetBudget = new();
+    private readonly AddressTable<IpAddress, Source> _sources = new(
+        source => source.Anomaly is not { Listed: true },
+        source =>
+        {
+            source.Hosts.Release();
+            source.Ports.Release();
+        });
 
     public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
+
+    public override long EntriesForgotten => _sources.Forgotten;
 
     public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {
@@ -39,27 +55,27 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
     private void Probe(in ConnectionView connection, PacketTime time, bool refused)
     {
         if (!_sources.TryGetValue(connection.OriginatorAddress, out var source))
-        {
-            if (_sources.Count > 100_000) ForgetQuietSources();
-            _sources.Add(connection.OriginatorAddress, source = new Source());
-        }
+            _sources.Add(connection.OriginatorAddress, source = new Source(_targetBudget));
         if (refused) source.Refused++;
         else source.Unanswered++;
 
         var target = new EndpointKey(connection.ResponderAddress, connection.ResponderPort);
-        source.Targets[target] = time.UnixNanoseconds;
-        long oldest = time.UnixNanoseconds - Nanoseconds(Settings.PortScanWindowSeconds);
-        int inWindow = 0;
-        foreach (var seen in source.Targets.Values)
-            if (seen >= oldest) inWindow++;
-        if (source.Targets.Count > 4 * Settings.PortScanDistinctTargets)
-            Prune(source, oldest);
         source.Early.Remember(connection.Identity);
-        if (source.Anomaly is null && inWindow < Settings.PortScanDistinctTargets)
-            return;
+        if (source.Anomaly is null)
+        {
+            source.Targets[target] = time.UnixNanoseconds;
+            long oldest = time.UnixNanoseconds - Nanoseconds(Settings.PortScanWindowSeconds);
+            if (source.Targets.Count > 4 * Settings.PortScanDistinctTargets)
+                Prune(source, oldest);
+            int inWindow = 0;
+            foreach (var seen in source.Targets.Values)
+                if (seen >= oldest) inWindow++;
+            if (inWindow < Settings.PortScanDistinctTargets)
+                return;
+        }
 
-        if (source.Hosts.Count < 10_000) source.Hosts.Add(target.Address);
-        if (source.Ports.Count < 65_536) source.Ports.Add(target.Port);
+        source.Hosts.Add(target.Address);
+        source.Ports.Add(target.Port);
         var subject = connection.OriginatorAddress.ToString();
         var anomaly = source.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.PortScan, AnomalyLevel.Host, subject, time);
         if (!anomaly.Raised)
@@ -70,6 +86,7 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
                 source.Hosts.Add(earlier.Address);
                 source.Ports.Add(earlier.Port);
             }
+            source.Targets.Clear(); // from here on, the hosts and ports sets count
         }
         if (time > anomaly.LastSeen) anomaly.LastSeen = time;
         anomaly.Count = source.Refused + source.Unanswered;
@@ -79,7 +96,7 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
         anomaly.Details["distinct_ports"] = source.Ports.Count;
         anomaly.Details["distinct_hosts"] = source.Hosts.Count;
         anomaly.Message =
-            $"{subject} probed {source.Ports.Count} port(s) on {source.Hosts.Count} host(s): {source.Refused} refused, " +
+            $"{subject} probed {source.Ports.Count}{(source.Ports.Capped ? "+" : "")} port(s) on {source.Hosts.Count}{(source.Hosts.Capped ? "+" : "")} host(s): {source.Refused} refused, " +
             $"{source.Unanswered} unanswered. Many short attempts to different ports from one source is how a port scan " +
             "looks (or a client configured with the wrong address).";
         Engine.Raise(anomaly);
@@ -87,13 +104,7 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
 
     private static void Prune(Source source, long oldest)
     {
-        foreach (var (target, seen) in source.Targets.ToList())
+        foreach (var (target, seen) in source.Targets)
             if (seen < oldest) source.Targets.Remove(target);
-    }
-
-    private void ForgetQuietSources()
-    {
-        foreach (var (address, source) in _sources.ToList())
-            if (source.Anomaly is null) _sources.Remove(address);
     }
 }

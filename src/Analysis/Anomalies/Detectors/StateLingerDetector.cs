@@ -6,16 +6,28 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// <summary>
 /// The shared mechanics of "an endpoint stays in one state too long": the endpoints now in the state are kept by
 /// (connection, side) with the time they entered it, and once per second of packet time those past the threshold are
-/// reported. Memory follows how many endpoints are in the state, not how many passed through it.
+/// reported. Memory follows how many endpoints are in the state, not how many passed through it; a scan looks only at
+/// the endpoints that became due (a queue by entry time), so its cost follows what is reported, not how many linger —
+/// a capture can tick its clock once a second for a million packets.
 /// </summary>
 internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state) : AnomalyDetector(engine)
 {
     private const long ScanIntervalNs = PacketTime.NanosecondsPerSecond;
 
+    /// <summary>
+    /// Queue entries of endpoints that left the state stay until they come due; once the queue holds this many more than
+    /// twice the endpoints in the state, it is rebuilt from them, so it follows the connection table, not the churn.
+    /// </summary>
+    private const int StaleEntriesSlack = 1024;
+
     protected readonly record struct Lingering(ConnectionIdentity Connection, bool Originator, PacketTime Since, bool Confirmed);
 
     private readonly Dictionary<(long, bool), Lingering> _inState = [];
     private readonly Dictionary<(long, bool), Anomaly> _reported = [];
+    /// <summary>Endpoints by the time they entered the state, earliest first; stale entries are skipped when they come due.</summary>
+    private readonly PriorityQueue<(long, bool), long> _byEntry = new();
+    /// <summary>Past the threshold but not yet confirmed: reported at the next scan once their own segment confirms them.</summary>
+    private readonly HashSet<(long, bool)> _awaitingConfirmation = [];
     private readonly List<(long, bool)> _due = [];
     private long _nextScanNs = long.MinValue;
     private PacketTime _clock;
@@ -41,14 +53,27 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
             return;
         var key = (connection.Id, facts.FromOriginator);
         if (_inState.TryGetValue(key, out var entry) && !entry.Confirmed && Confirms(connection, facts.FromOriginator))
+        {
             _inState[key] = entry with { Confirmed = true };
+            if (_awaitingConfirmation.Remove(key))
+                _due.Add(key);
+        }
     }
+
+    /// <summary>Queue entries looked at by scans, for tests that bound the work.</summary>
+    internal long EntriesScanned { get; private set; }
 
     public override void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
     {
         var key = (connection.Id, originator);
         if (to == state)
+        {
             _inState[key] = new Lingering(connection.Identity, originator, time, Confirmed: !NeedsConfirmation);
+            _awaitingConfirmation.Remove(key);
+            _byEntry.Enqueue(key, time.UnixNanoseconds);
+            if (_byEntry.Count > 2 * _inState.Count + StaleEntriesSlack)
+                DropStaleEntries();
+        }
         else if (from == state)
             Leave(key, time, ended: true);
     }
@@ -70,12 +95,29 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
             return;
         _nextScanNs = now.UnixNanoseconds + ScanIntervalNs;
         long threshold = Nanoseconds(ThresholdSeconds);
-        foreach (var (key, entry) in _inState)
-            if (entry.Confirmed && now.UnixNanoseconds - entry.Since.UnixNanoseconds >= threshold && !_reported.ContainsKey(key))
-                _due.Add(key);
+        while (_byEntry.TryPeek(out var key, out long since) && now.UnixNanoseconds - since >= threshold)
+        {
+            _byEntry.Dequeue();
+            EntriesScanned++;
+            // Skipped when the endpoint left, or left and came back (that stay has its own entry further on).
+            if (!_inState.TryGetValue(key, out var entry) || entry.Since.UnixNanoseconds != since || _reported.ContainsKey(key))
+                continue;
+            if (entry.Confirmed) _due.Add(key);
+            else _awaitingConfirmation.Add(key);
+        }
         foreach (var key in _due)
-            _reported[key] = Report(_inState[key], now);
+            if (_inState.TryGetValue(key, out var entry) && entry.Confirmed && !_reported.ContainsKey(key) &&
+                now.UnixNanoseconds - entry.Since.UnixNanoseconds >= threshold)
+                _reported[key] = Report(entry, now);
         _due.Clear();
+    }
+
+    private void DropStaleEntries()
+    {
+        _byEntry.Clear();
+        foreach (var (key, entry) in _inState)
+            if (!_reported.ContainsKey(key))
+                _byEntry.Enqueue(key, entry.Since.UnixNanoseconds);
     }
 
     public override void OnEnd(PacketTime now)
@@ -99,6 +141,7 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
     {
         if (!_inState.Remove(key, out var entry))
             return;
+        _awaitingConfirmation.Remove(key);
         if (_reported.Remove(key, out var anomaly))
             Update(entry, anomaly, at, ended);
         else if (entry.Confirmed && at.UnixNanoseconds - entry.Since.UnixNanoseconds >= Nanoseconds(ThresholdSeconds))

@@ -19,17 +19,20 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
     /// <summary>Distinct sources remembered per listener; beyond it the count is a lower bound.</summary>
     private const int MaxTrackedSources = 65_536;
 
-    /// <summary>Listeners without half-open connections are forgotten once this many are known (a scan touches many).</summary>
-    private const int MaxIdleListeners = 10_000;
+    /// <summary>
+    /// Openings whose connection already left (finished, evicted) stay queued until they age out of the window; once the
+    /// queue holds this many more than twice the half-open count, it is rebuilt with the live ones only, so it follows
+    /// the connection table's size rather than the flood's rate.
+    /// </summary>
+    private const int StaleOpeningsSlack = 1024;
 
-    private sealed class Listener
+    private sealed class Listener(SetBudget budget)
     {
         public int HalfOpenInWindow;
         public int Peak;
         public long Syns, SynAcks, SynAckRetransmissions, HandshakeAcks, NonCookieSynAcks;
-        public readonly HashSet<IpAddress> Sources = [];
-        public readonly HashSet<IpAddress> SourcesSeenAgain = [];
-        public bool SourcesCapped;
+        public readonly BoundedSet<IpAddress> Sources = new(MaxTrackedSources, budget);
+        public readonly BoundedSet<IpAddress> SourcesSeenAgain = new(MaxTrackedSources, budget);
         /// <summary>Sources are recorded only once a listener looks suspicious, so ordinary traffic costs nothing.</summary>
         public bool WatchingSources;
         public Anomaly? Anomaly;
@@ -37,13 +40,25 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
 
     private readonly record struct Opening(long ConnectionId, long OpenedNs, EndpointKey Listener, IpAddress Source);
 
-    private readonly Dictionary<EndpointKey, Listener> _listeners = [];
+    private readonly SetBudget _sourceBudget = new();
+
+    /// <summary>Listeners; one with half-open connections in its window or a listed anomaly is never forgotten.</summary>
+    private readonly AddressTable<EndpointKey, Listener> _listeners = new(
+        listener => listener.HalfOpenInWindow == 0 && listener.Anomaly is not { Listed: true },
+        listener =>
+        {
+            listener.Sources.Release();
+            listener.SourcesSeenAgain.Release();
+        });
+
     /// <summary>Half-open connections still counted in their listener's window, by connection id.</summary>
     private readonly Dictionary<long, EndpointKey> _halfOpen = [];
     private readonly Queue<Opening> _openings = new();
 
     public override DetectorInterests Interests =>
         DetectorInterests.Segments | DetectorInterests.Transitions | DetectorInterests.Finished | DetectorInterests.Clock;
+
+    public override long EntriesForgotten => _listeners.Forgotten;
 
     public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {
@@ -62,6 +77,8 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
                     TrackSource(listener, connection.OriginatorAddress);
                 _halfOpen[connection.Id] = key;
                 _openings.Enqueue(new Opening(connection.Id, segment.Timestamp.UnixNanoseconds, key, connection.OriginatorAddress));
+                if (_openings.Count > 2 * _halfOpen.Count + StaleOpeningsSlack)
+                    DropStaleOpenings();
                 listener.HalfOpenInWindow++;
                 if (listener.HalfOpenInWindow > listener.Peak)
                     listener.Peak = listener.HalfOpenInWindow;
@@ -86,7 +103,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
         var listener = _listeners[key];
         listener.HalfOpenInWindow--;
         if (to == RfcState.Established) listener.HandshakeAcks++;
-        if (listener.WatchingSources && listener.SourcesSeenAgain.Count < MaxTrackedSources)
+        if (listener.WatchingSources)
             listener.SourcesSeenAgain.Add(connection.OriginatorAddress);
     }
 
@@ -106,20 +123,22 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
             if (_halfOpen.Remove(opening.ConnectionId))
                 _listeners[opening.Listener].HalfOpenInWindow--;
         }
-        if (_listeners.Count > MaxIdleListeners)
-            ForgetIdleListeners();
     }
 
-    private void ForgetIdleListeners()
+    /// <summary>Keeps, in order, only the openings whose connection is still counted as half-open.</summary>
+    private void DropStaleOpenings()
     {
-        var idle = _listeners.Where(l => l.Value.HalfOpenInWindow == 0 && l.Value.Anomaly is null).Select(l => l.Key).ToList();
-        foreach (var key in idle)
-            _listeners.Remove(key);
+        for (int i = _openings.Count; i > 0; i--)
+        {
+            var opening = _openings.Dequeue();
+            if (_halfOpen.ContainsKey(opening.ConnectionId))
+                _openings.Enqueue(opening);
+        }
     }
 
     public override void OnEnd(PacketTime now)
     {
-        foreach (var (key, listener) in _listeners)
+        foreach (var (key, listener) in _listeners.Entries)
             if (listener.Anomaly is { } anomaly)
                 Describe(key, listener, anomaly);
     }
@@ -127,7 +146,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
     private Listener ListenerFor(EndpointKey key)
     {
         if (!_listeners.TryGetValue(key, out var listener))
-            _listeners.Add(key, listener = new Listener());
+            _listeners.Add(key, listener = new Listener(_sourceBudget));
         return listener;
     }
 
@@ -140,11 +159,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
                 TrackSource(listener, opening.Source);
     }
 
-    private static void TrackSource(Listener listener, IpAddress source)
-    {
-        if (listener.Sources.Count < MaxTrackedSources) listener.Sources.Add(source);
-        else listener.SourcesCapped = true;
-    }
+    private static void TrackSource(Listener listener, IpAddress source) => listener.Sources.Add(source);
 
     private void Fire(EndpointKey key, Listener listener, ConnectionIdentity identity, PacketTime time)
     {
@@ -162,13 +177,13 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
     private static void Describe(EndpointKey key, Listener listener, Anomaly anomaly)
     {
         int sources = listener.Sources.Count;
-        int neverSeenAgain = listener.Sources.Count(s => !listener.SourcesSeenAgain.Contains(s));
+        int neverSeenAgain = listener.Sources.Values.Count(s => !listener.SourcesSeenAgain.Contains(s));
         double spoofedShare = sources == 0 ? 0 : (double)neverSeenAgain / sources;
         bool cookies = listener.SynAcks > 0 && listener.SynAckRetransmissions == 0 && listener.NonCookieSynAcks == 0;
         anomaly.Count = listener.Syns;
         anomaly.Details["peak_half_open"] = listener.Peak;
         anomaly.Details["distinct_sources"] = sources;
-        anomaly.Details["distinct_sources_capped"] = listener.SourcesCapped;
+        anomaly.Details["distinct_sources_capped"] = listener.Sources.Capped;
         anomaly.Details["sources_never_seen_again"] = neverSeenAgain;
         anomaly.Details["syns"] = listener.Syns;
         anomaly.Details["syn_acks"] = listener.SynAcks;
@@ -176,7 +191,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
         anomaly.Details["syn_ack_retransmissions"] = listener.SynAckRetransmissions;
         anomaly.Details["syn_cookies_likely"] = cookies;
         anomaly.Message = (
-            $"{key} had up to {listener.Peak} half-open connections: {listener.Syns} SYNs from {sources}{(listener.SourcesCapped ? "+" : "")} " +
+            $"{key} had up to {listener.Peak} half-open connections: {listener.Syns} SYNs from {sources}{(listener.Sources.Capped ? "+" : "")} " +
             $"sources ({spoofedShare:P0} never seen again, a sign of spoofing), {listener.SynAcks} SYN-ACKs " +
             $"({listener.SynAckRetransmissions} retransmitted), {listener.HandshakeAcks} handshakes completed; " +
             (cookies ? "the SYN-ACKs look like SYN cookies (never retransmitted, MSS from the cookie table): the listener's SYN queue overflowed"

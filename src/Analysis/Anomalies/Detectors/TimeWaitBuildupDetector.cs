@@ -13,8 +13,8 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDetector(engine)
 {
-    /// <summary>Per-host counts, kept as a struct in the dictionary and dropped when they fall back to zero, so a stream of
-    /// clients that each close first costs no allocation and no lasting memory.</summary>
+    /// <summary>Per-host counts, kept as a struct in the dictionary and dropped when they fall back to zero (unless their
+    /// anomaly is listed), so a stream of clients that each close first costs no allocation and no lasting memory.</summary>
     private struct Host
     {
         public int Current, Peak;
@@ -63,7 +63,7 @@ internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDet
             return;
         ref var host = ref CollectionsMarshal.GetValueRefOrNullRef(_hosts, entry.Holder);
         host.Current--;
-        if (host.Current == 0 && host.Anomaly is null)
+        if (host.Current == 0 && host.Anomaly is not { Listed: true })
             _hosts.Remove(entry.Holder);
         int left = _pairs[entry.Pair] - 1;
         if (left == 0) _pairs.Remove(entry.Pair);

@@ -7,7 +7,8 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// <summary>
 /// zero-window: a receiver advertised a zero window — its application stopped reading, the socket buffer filled — and
 /// the sender stalled. Reported once a stall lasts past the threshold, with how long the sender was stalled in all and
-/// how many zero-window probes it sent.
+/// how many zero-window probes it sent. The once-a-second check looks only at stalls that came due (a queue by due
+/// time) and refreshes only listed anomalies, so its cost does not follow how many connections are stalled.
 /// </summary>
 internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector(engine)
 {
@@ -22,7 +23,14 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
         public Anomaly? Anomaly;
     }
 
+    /// <summary>Stale queue entries (a stall that ended, or reopened with a later due time) allowed before a rebuild.</summary>
+    private const int StaleEntriesSlack = 1024;
+
     private readonly Dictionary<(long, bool), Stall> _stalls = [];
+    /// <summary>Open stalls not yet reported, by when they reach the threshold; stale entries are skipped.</summary>
+    private readonly PriorityQueue<Stall, long> _byDue = new();
+    /// <summary>Stalls whose anomaly is listed: refreshed every second while open (a live report shows them growing).</summary>
+    private readonly List<Stall> _reported = [];
     private long _nextScanNs = long.MinValue;
 
     public override DetectorInterests Interests =>
@@ -46,6 +54,8 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
                 stall.Open = true;
                 stall.StartNs = now;
                 stall.Stalls++;
+                if (stall.Anomaly is null)
+                    QueueUntilDue(stall);
             }
         }
         else if (_stalls.Count > 0 && _stalls.TryGetValue(key, out var stall) && stall.Open)
@@ -63,8 +73,35 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
         if (now.UnixNanoseconds < _nextScanNs || _stalls.Count == 0)
             return;
         _nextScanNs = now.UnixNanoseconds + PacketTime.NanosecondsPerSecond;
-        foreach (var stall in _stalls.Values)
-            Check(stall, now.UnixNanoseconds);
+        while (_byDue.TryPeek(out var stall, out long due) && due <= now.UnixNanoseconds)
+        {
+            _byDue.Dequeue();
+            StallsScanned++;
+            if (stall.Open && stall.Anomaly is null && DueAt(stall) == due)
+                Check(stall, now.UnixNanoseconds);
+        }
+        foreach (var stall in _reported)
+        {
+            StallsScanned++;
+            if (stall.Open)
+                Check(stall, now.UnixNanoseconds);
+        }
+    }
+
+    /// <summary>Stalls looked at by the once-a-second checks, for tests that bound the work.</summary>
+    internal long StallsScanned { get; private set; }
+
+    private long DueAt(Stall stall) => stall.StartNs + Nanoseconds(Settings.ZeroWindowStallSeconds) - stall.StalledNs;
+
+    private void QueueUntilDue(Stall stall)
+    {
+        _byDue.Enqueue(stall, DueAt(stall));
+        if (_byDue.Count <= 2 * _stalls.Count + StaleEntriesSlack)
+            return;
+        _byDue.Clear();
+        foreach (var open in _stalls.Values)
+            if (open.Open && open.Anomaly is null)
+                _byDue.Enqueue(open, DueAt(open));
     }
 
     public override void OnFinished(in ConnectionView connection)
@@ -73,6 +110,7 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
         {
             if (!_stalls.Remove((connection.Id, side), out var stall))
                 continue;
+            _reported.Remove(stall);
             if (stall.Open)
             {
                 stall.Open = false;
@@ -93,6 +131,8 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
         {
             stall.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.ZeroWindow, AnomalyLevel.Connection, stall.Connection.Uid, new PacketTime(stall.StartNs));
             stall.Anomaly.AddEvidence(stall.Connection.Uid);
+            if (stall.Anomaly.Listed)
+                _reported.Add(stall);
         }
         var anomaly = stall.Anomaly;
         double seconds = stalled / 1e9;
