@@ -29,9 +29,13 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
-CLI_NS, SRV_NS = "tcpstate-cli", "tcpstate-srv"
+# record.sh (captures/netns.sh) exports the namespace names it created; set TCPSTATE_CLI_NS / TCPSTATE_SRV_NS
+# to rename them so two recordings can run at once.
+CLI_NS = os.environ.get("TCPSTATE_CLI_NS", "tcpstate-cli")
+SRV_NS = os.environ.get("TCPSTATE_SRV_NS", "tcpstate-srv")
 CLI_IF, SRV_IF = "veth-cli", "veth-srv"
 CLI4, SRV4 = "10.99.0.1", "10.99.0.2"
 CLI6, SRV6 = "fd00:99::1", "fd00:99::2"
@@ -415,6 +419,101 @@ def retransmission(cport=40016, sport=8016):
     return []
 
 
+def bulk_transfer(cport=40017, sport=8017, size=1_048_576):
+    # A long data phase for `tcpstate explain` to fold: the server sends 1 MiB after the request (recorded with a
+    # 128-byte snaplen so the trace stays small; the IP lengths still say how much each segment carried).  A reader
+    # thread drains the client socket while the server writes, as a real client would.
+    ls = listener(sport)
+    c, a = connect(cport, sport, lsock=ls)
+    c.sendall(REQUEST)
+    time.sleep(STEP)
+    assert recv_exact(a, len(REQUEST)) == REQUEST
+    received = []
+    reader = threading.Thread(target=lambda: received.append(len(recv_exact(c, size))))
+    reader.start()
+    a.sendall(bytes(range(256)) * (size // 256))
+    reader.join(timeout=10)
+    assert received == [size], received
+    time.sleep(STEP)
+    c.close()                       # four-way close started by the client, as client-closes-first
+    time.sleep(LATER)
+    assert recv_eof(a) == b""
+    a.close()
+    time.sleep(STEP)
+    ls.close()
+    return []
+
+
+# SYN flood with SYN cookies.  Spoofed SYNs from an address nobody has (10.99.0.9: the server reaches it through a
+# static neighbour entry to an unused MAC, so its SYN-ACKs go out on the wire and no RST ever comes back) fill the
+# listener's SYN queue (listen backlog 2).  Linux (tcp_syncookies=1) then answers further SYNs with SYN cookies:
+# SYN-ACKs that keep no state, so they are never retransmitted, while the first half-open requests' SYN-ACKs are
+# (after 1 s and 3 s).  Some spoofed SYNs carry timestamps (the cookie then hides the SYN's options in the SYN-ACK's
+# TSval), some do not (the SYN-ACK then drops window scaling and SACK).  A real client without timestamps connects
+# in the middle of the flood and completes its handshake on a cookie.
+FLOOD_SRC = "10.99.0.9"
+FLOOD_MAC = "02:99:00:00:00:09"
+FLOOD_SYNS = 10                   # spoofed SYNs, 100 ms apart: the cookie timestamps fall in distinct 64 ms slots
+FLOOD_WITHOUT_TS = 3              # the last ones carry no timestamps option
+SERVER_MAC = "02:99:00:00:00:02"
+
+
+def inet_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def spoofed_syn(src, dst, sport, dport, isn, tsval=None):
+    if tsval is None:               # Windows-like: MSS, NOP, WS 8, NOP, NOP, SACK permitted
+        options = struct.pack("!BBH", 2, 4, 1460) + bytes([1, 3, 3, 8, 1, 1, 4, 2])
+    else:                           # Linux-like: MSS, SACK permitted, TS, NOP, WS 7
+        options = struct.pack("!BBH", 2, 4, 1460) + bytes([4, 2]) + struct.pack("!BBII", 8, 10, tsval, 0) + bytes([1, 3, 3, 7])
+    offset = (20 + len(options)) // 4
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, isn, 0, offset << 4, 0x02, 64240, 0, 0) + options
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    pseudo = s + d + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", inet_checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, s, d)
+    ip = ip[:10] + struct.pack("!H", inet_checksum(ip)) + ip[12:]
+    eth = bytes.fromhex(SERVER_MAC.replace(":", "")) + bytes.fromhex(FLOOD_MAC.replace(":", "")) + struct.pack("!H", 0x0800)
+    return eth + ip + tcp
+
+
+def syn_flood_cookies(cport=40018, sport=8018):
+    sh("ip", "-n", SRV_NS, "neigh", "add", FLOOD_SRC, "lladdr", FLOOD_MAC, "dev", SRV_IF, "nud", "permanent")
+    sh("ip", "netns", "exec", SRV_NS, "sysctl", "-qw", "net.ipv4.tcp_syncookies=1")
+    sh("ip", "netns", "exec", CLI_NS, "sysctl", "-qw", "net.ipv4.tcp_timestamps=0")
+    with netns(SRV_NS):
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((SRV4, sport))
+    ls.listen(2)
+    ls.settimeout(5)
+    raw = filler_socket(CLI_NS, CLI_IF)
+    start = time.monotonic()
+    for i in range(FLOOD_SYNS):
+        with_ts = i < FLOOD_SYNS - FLOOD_WITHOUT_TS
+        raw.send(spoofed_syn(FLOOD_SRC, SRV4, 41000 + i, sport, 0x10000000 * (i + 1) + 12345,
+                             tsval=1000 + 100 * i if with_ts else None))
+        time.sleep(0.1)
+    # The SYN queue is full of half-open requests now: the real client's SYN is answered with a cookie.
+    c, a = connect(cport, sport, lsock=ls)
+    request_response(c, a)
+    c.close()
+    time.sleep(LATER)
+    assert recv_eof(a) == b""
+    a.close()
+    # Long enough for the half-open requests' SYN-ACK retransmissions at 1 s and 3 s.
+    time.sleep(max(0.0, 3.6 - (time.monotonic() - start)))
+    raw.close()
+    ls.close()
+    return []
+
+
 SCENARIOS = {
     "client-closes-first": client_closes_first,
     "server-closes-first": server_closes_first,
@@ -432,6 +531,8 @@ SCENARIOS = {
     "server-rst-abort": server_rst_abort,
     "port-reuse": port_reuse,
     "retransmission": retransmission,
+    "bulk-transfer": bulk_transfer,
+    "syn-flood-cookies": syn_flood_cookies,
 }
 
 

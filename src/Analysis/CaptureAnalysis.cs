@@ -1,3 +1,4 @@
+using TcpState.Analysis.Anomalies;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
 
@@ -11,11 +12,20 @@ public sealed class CaptureAnalysis
 {
     private readonly FrameDecoder _decoder;
 
-    public CaptureAnalysis(AnalysisOptions analysisOptions, DecoderOptions decoderOptions, IConnectionSink sink)
+    public CaptureAnalysis(AnalysisOptions analysisOptions, DecoderOptions decoderOptions, IConnectionSink sink,
+        DetectorSettings? detectors = null)
     {
         _decoder = new FrameDecoder(decoderOptions);
         Tracker = new ConnectionTracker(analysisOptions, sink);
+        if (detectors is not null)
+        {
+            Anomalies = new AnomalyEngine(detectors);
+            Tracker.AddObserver(Anomalies);
+        }
     }
+
+    /// <summary>The anomaly detectors, when the analysis runs them.</summary>
+    public AnomalyEngine? Anomalies { get; }
 
     public FrameAccounting Accounting { get; } = new();
 
@@ -51,5 +61,9 @@ public sealed class CaptureAnalysis
     }
 
     /// <summary>The inputs have ended: every connection still tracked is written with the states last seen.</summary>
-    public void Complete() => Tracker.Finish();
+    public void Complete()
+    {
+        Tracker.Finish();
+        Anomalies?.Complete(Tracker.Clock);
+    }
 }

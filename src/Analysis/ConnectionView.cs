@@ -36,6 +36,9 @@ public readonly ref struct ConnectionView
 
     public EndpointSnapshot Responder => Snapshot(Resp);
 
+    public ConnectionIdentity Identity =>
+        new(Id, OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort, _connection.FirstSeen);
+
     public bool IsMidstream => (_connection.Flags & ConnectionFlags.Midstream) != 0;
 
     private Side Orig => _connection.Originator;

@@ -131,6 +131,14 @@ internal static class TcpStateMachine
         bool syn = segment.Has(TcpFlags.Syn), ack = segment.Has(TcpFlags.Ack);
         bool fin = segment.Has(TcpFlags.Fin), rst = segment.Has(TcpFlags.Rst);
 
+        // A RST the receiver must ignore (RFC 9293 §3.10.7, RFC 5961) changes nothing — not even for its apparent
+        // sender: a genuine stack resets with a sequence number its peer accepts, so this one is forged or stale.
+        if (rst && receiver.State is not (RfcState.Closed or RfcState.Listen) && !IsAcceptableReset(receiver, sender, segment))
+        {
+            listener.OnNote(StateMachineNote.RstOutOfWindow, receiverSide, time);
+            return;
+        }
+
         // 1. What the sender's acknowledgment proves it has received happened before what it sends now.
         if (ack)
             ApplyAcknowledgedPending(ref sender, senderSide, segment.Acknowledgment, answeringWithSynAck: syn && !rst, listener);
@@ -157,8 +165,6 @@ internal static class TcpStateMachine
             ApplyAllPending(ref receiver, receiverSide, listener);
             if (IsAcceptableReset(receiver, sender, segment))
                 Apply(ref receiver, receiverSide, EndpointEvent.ReceiveRst, time, listener);
-            else if (receiver.State is not (RfcState.Closed or RfcState.Listen))
-                listener.OnNote(StateMachineNote.RstOutOfWindow, receiverSide, time);
             return;
         }
 
@@ -181,7 +187,7 @@ internal static class TcpStateMachine
         {
             if (receiver.IsSynAcknowledgedBy(segment.Acknowledgment))
                 Await(ref receiver, receiverSide, EndpointEvent.ReceiveSynAck, afterSyn, time, listener);
-            else
+            else if (receiver.HasIsn)
                 listener.OnNote(StateMachineNote.BadSynAck, senderSide, time);
         }
         else if (syn)
@@ -191,7 +197,11 @@ internal static class TcpStateMachine
             Await(ref receiver, receiverSide, EndpointEvent.ReceiveFin, sender.FinSequence + 1, time, listener);
     }
 
-    /// <summary>Applies every event still waiting for either endpoint: the connection is ending.</summary>
+    /// <summary>
+    /// The connection is ending: applies the FINs still waiting for either endpoint, on the assumption that segments
+    /// seen were delivered. A SYN or SYN-ACK that was never acknowledged is not applied: a handshake is complete only
+    /// when its ACK is seen, and an unanswered SYN-ACK is what a half-open connection (or a SYN flood) looks like.
+    /// </summary>
     public static void Settle(ref EndpointTrack a, ref EndpointTrack b, IStateMachineListener listener)
     {
         // Whichever endpoint's oldest pending event was seen first goes first, so crossing FINs settle in wire order.
@@ -199,8 +209,8 @@ internal static class TcpStateMachine
         {
             bool takeA = b.Pending.Count == 0 ||
                          (a.Pending.Count > 0 && a.Pending.Peek().Seen <= b.Pending.Peek().Seen);
-            if (takeA) ApplyOldestPending(ref a, Side.A, listener);
-            else ApplyOldestPending(ref b, Side.B, listener);
+            if (takeA) SettleOldestPending(ref a, Side.A, listener);
+            else SettleOldestPending(ref b, Side.B, listener);
         }
     }
 
@@ -329,6 +339,14 @@ internal static class TcpStateMachine
                 Apply(ref endpoint, side, EndpointEvent.PassiveOpen, pending.Seen, listener);
             ApplyOldestPending(ref endpoint, side, listener);
         }
+    }
+
+    private static void SettleOldestPending(ref EndpointTrack endpoint, Side side, IStateMachineListener listener)
+    {
+        if (endpoint.Pending.Peek().Event is EndpointEvent.ReceiveSyn or EndpointEvent.ReceiveSynAck)
+            endpoint.Pending.Take();
+        else
+            ApplyOldestPending(ref endpoint, side, listener);
     }
 
     private static void ApplyOldestPending(ref EndpointTrack endpoint, Side side, IStateMachineListener listener)

@@ -13,6 +13,8 @@ public static class Program
         {
             verbose,
             ReadCommand.Create(),
+            CheckCommand.Create(),
+            ExplainCommand.Create(),
             LiveCommand.Create(),
             InterfacesCommand.Create(),
         };
@@ -22,7 +24,7 @@ public static class Program
         if (result.Errors.Count > 0)
         {
             // One line for the first problem, as tcpdump does; --help lists the rest of the usage.
-            Diagnostics.Error($"{result.Errors[0].Message} (see 'tcpstate {CommandPath(result)}--help')");
+            Diagnostics.Error($"{OneLine(result.Errors[0].Message)} (see 'tcpstate {CommandPath(result)}--help')");
             return ExitCodes.UsageOrInput;
         }
         try
@@ -44,6 +46,10 @@ public static class Program
             Serilog.Log.CloseAndFlush();
         }
     }
+
+    /// <summary>System.CommandLine lists allowed values on separate lines; stderr gets one line per problem.</summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static string CommandPath(ParseResult result)
     {

@@ -5,7 +5,7 @@ namespace TcpState.Analysis.Tests;
 
 /// <summary>
 /// The whole hot path — read a pcap record, decode Ethernet/IP/TCP with checksum verification, find the connection,
-/// update both state models — allocates nothing per packet in steady state.
+/// update both state models, run every anomaly detector — allocates nothing per packet in steady state.
 /// </summary>
 public class PipelineAllocationTests
 {
@@ -19,6 +19,8 @@ public class PipelineAllocationTests
 
         var statistics = new ConnectionStatistics();
         var tracker = new ConnectionTracker(new AnalysisOptions(), statistics);
+        var anomalies = new Anomalies.AnomalyEngine();
+        tracker.AddObserver(anomalies);
         var decoder = new FrameDecoder();
         var accounting = new FrameAccounting();
 
@@ -48,6 +50,7 @@ public class PipelineAllocationTests
         Assert.Equal(frames, accounting.Tcp);
         Assert.Equal(0, accounting.BadTcpChecksums);
         Assert.True(statistics.Connections > 20_000);
+        Assert.Empty(anomalies.Anomalies);
         Assert.True(allocatedPerWindow.Min() == 0,
             $"bytes allocated per {window:N0}-packet window: {string.Join(", ", allocatedPerWindow)}");
     }

@@ -113,6 +113,8 @@ public class StateMachineScenarioTests
         b.Raw(TcpFlags.Syn, b.Isn, 0);
         a.Raw(TcpFlags.Syn | TcpFlags.Ack, a.Isn, b.Isn + 1);
         b.Raw(TcpFlags.Syn | TcpFlags.Ack, b.Isn, a.Isn + 1);
+        a.Raw(TcpFlags.Ack, a.Isn + 1, b.Isn + 1);
+        b.Raw(TcpFlags.Ack, b.Isn + 1, a.Isn + 1);
 
         var record = conversation.AnalyseSingle();
 

@@ -145,6 +145,42 @@ public class ReadCommandTests
     }
 
     [Fact]
+    public void FloodOfOneAnomalyKind_ListsTheFirstThousand_AndCountsTheRest()
+    {
+        using var directory = new TemporaryDirectory();
+        var path = Path.Combine(directory.Path, "syn-data-flood.pcap");
+        using (var writer = new Capture.Files.PcapWriter(File.Create(path), Capture.LinkType.Raw))
+        {
+            for (int i = 0; i < Analysis.Anomalies.DetectorLimits.MaxListedPerKind + 200; i++)
+            {
+                // A SYN carrying 10 bytes without Fast Open, each from its own source: one syn-with-data anomaly each.
+                var packet = new byte[50];
+                packet[0] = 0x45;
+                packet[3] = 50;
+                packet[8] = 64;
+                packet[9] = 6;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(12), 0x0A000000u + (uint)i);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(16), 0xC0000201u);
+                packet[20] = 0x9C; // source port 40000
+                packet[23] = 80;
+                packet[32] = 0x50;
+                packet[33] = 0x02; // SYN
+                packet[34] = 0xFF;
+                writer.Write(packet, packet.Length, Capture.PacketTime.FromSeconds(1_700_000_000 + i * 0.001));
+            }
+        }
+
+        var result = TcpstateProcess.Run("read", "-f", "json", "-C", path);
+
+        Assert.Equal(0, result.ExitCode);
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        Assert.Equal(1000, summary.GetProperty("anomalies").GetProperty("syn-with-data").GetInt32());
+        Assert.Equal(200, summary.GetProperty("anomalies_not_listed").GetProperty("syn-with-data").GetInt32());
+        Assert.Equal(1000, JsonLines.Records(result.Stdout, "anomaly").Count(a => a.GetProperty("id").GetString() == "syn-with-data"));
+        Assert.Equal(1, summary.GetProperty("anomalies").GetProperty("syn-flood").GetInt32()); // all toward one listener
+    }
+
+    [Fact]
     public void UnknownOption_IsBadUsageWithExitCode2()
     {
         var result = TcpstateProcess.Run("read", "--no-such-option", ClientClosesFirst);

@@ -49,6 +49,22 @@ public class RecordedCaptureTests
         }
     }
 
+    /// <summary>
+    /// The false-positive guard: each recorded trace raises exactly the anomalies listed for it in expected.json —
+    /// none for the normal-traffic traces.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void RecordedTrace_RaisesExactlyItsListedAnomalies(string trace)
+    {
+        var expected = Expected().EnumerateArray().Single(e => e.GetProperty("trace").GetString() == trace);
+        var result = TcpstateProcess.Run("read", "--format", "json", Repository.Capture(trace));
+
+        var raised = JsonLines.Records(result.Stdout, "anomaly").Select(a => a.GetProperty("id").GetString()).Distinct().Order();
+        var listed = expected.GetProperty("anomalies").EnumerateArray().Select(a => a.GetString()).Order();
+        Assert.Equal(listed, raised);
+    }
+
     private static string Joined(IEnumerable<string> states) => string.Join(" → ", states);
 
     private static string States(JsonElement list) => Joined(list.EnumerateArray().Select(s => s.GetString()!));

@@ -9,10 +9,11 @@ internal static class TcpstateProcess
 
     public static Result Run(params string[] args) => Run(args, stdin: null);
 
-    public static Result Run(string[] args, byte[]? stdin)
+    public static Result Run(string[] args, byte[]? stdin, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

@@ -46,6 +46,15 @@ public sealed class Anomaly
 
     public IReadOnlyList<string> Evidence => _evidence;
 
+    /// <summary>Reported (counted in the results and told to sinks); detectors may prepare one before its threshold.</summary>
+    public bool Raised { get; internal set; }
+
+    /// <summary>
+    /// False for one made after its kind reached <see cref="DetectorLimits.MaxListedPerKind"/>: its detector uses it
+    /// like any other, but raising it only counts it (<see cref="AnomalyEngine.NotListed"/>); it is not kept.
+    /// </summary>
+    public bool Listed { get; internal init; } = true;
+
     /// <summary>Connections seen beyond <see cref="MaxEvidence"/>; they count but are not listed.</summary>
     public long EvidenceOmitted { get; private set; }
 

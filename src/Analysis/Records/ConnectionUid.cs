@@ -1,5 +1,6 @@
 using TcpState.Analysis.Connections;
 using TcpState.Capture;
+using TcpState.Capture.Decoding;
 
 namespace TcpState.Analysis.Records;
 
@@ -12,15 +13,16 @@ public static class ConnectionUid
 {
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-    internal static string For(in ConnectionKey key, Side originator, PacketTime firstSeen)
+    internal static string For(in ConnectionKey key, Side originator, PacketTime firstSeen) =>
+        For(key.Address(originator), key.Port(originator), key.Address(originator.Other()), key.Port(originator.Other()), firstSeen);
+
+    public static string For(IpAddress origAddress, ushort origPort, IpAddress respAddress, ushort respPort, PacketTime firstSeen)
     {
-        var origAddress = key.Address(originator);
-        var respAddress = key.Address(originator.Other());
         ulong h1 = Mix(0x243F6A8885A308D3UL ^ origAddress.High);
         h1 = Mix(h1 ^ origAddress.Low);
         h1 = Mix(h1 ^ respAddress.High);
         h1 = Mix(h1 ^ respAddress.Low);
-        h1 = Mix(h1 ^ ((ulong)key.Port(originator) << 16 | key.Port(originator.Other())));
+        h1 = Mix(h1 ^ ((ulong)origPort << 16 | respPort));
         h1 = Mix(h1 ^ (ulong)firstSeen.UnixNanoseconds);
         ulong h2 = Mix(h1 ^ 0x13198A2E03707344UL);
 

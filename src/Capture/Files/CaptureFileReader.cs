@@ -28,6 +28,9 @@ internal abstract class CaptureFileReader : IPacketSource
 
     protected CaptureReadBuffer Buffer { get; }
 
+    /// <summary>The read buffer's size now, which the largest record so far decided (tests and the fuzzer bound it).</summary>
+    internal int BufferCapacity => Buffer.Capacity;
+
     public bool TryReadFrame(out Frame frame)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -6,7 +6,8 @@ namespace TcpState.Capture.Files;
 /// <summary>
 /// A forward-only window over a stream, filled in large chunks into one reusable array. Readers look at the bytes
 /// in place (<see cref="Peek"/>) and hand frames out as spans into it; the array is compacted when a record crosses
-/// its end and grows only for a record larger than itself. Never seeks: stdin and gzip streams cannot.
+/// its end and grows only for a record larger than itself, as that record's bytes arrive. Never seeks: stdin and gzip
+/// streams cannot.
 /// </summary>
 internal sealed class CaptureReadBuffer : IDisposable
 {
@@ -84,19 +85,19 @@ internal sealed class CaptureReadBuffer : IDisposable
 
     private bool Fill(int count)
     {
-        if (count > _buffer.Length)
-            Grow(count);
-        else if (_start > 0)
+        if (_start > 0 && _buffer.Length - _start < count)
             Compact();
         while (_end - _start < count)
         {
+            if (_end == _buffer.Length)
+                Grow(count);
             if (!ReadMore())
                 return false;
         }
         return true;
     }
 
-    // Only reached when the unconsumed tail is shorter than the record wanted, so the copy is at most one record.
+    // Only reached when the record does not fit between the unconsumed tail and the end, so the copy is at most one record.
     private void Compact()
     {
         int available = _end - _start;
@@ -105,10 +106,16 @@ internal sealed class CaptureReadBuffer : IDisposable
         _end = available;
     }
 
+    /// <summary>
+    /// Doubles the buffer (never past <paramref name="count"/>), and only once it is full of bytes that arrived. A length
+    /// field is what the file claims, not what it holds: a block that says it is 64 MiB long in a file that ends 100
+    /// bytes later must cost what the file holds.
+    /// </summary>
     private void Grow(int count)
     {
         int available = _end - _start;
-        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)_buffer.Length * 2, count), Array.MaxLength));
+        int size = (int)Math.Min(Math.Min((long)_buffer.Length * 2, count), Array.MaxLength);
+        var larger = ArrayPool<byte>.Shared.Rent(size);
         Buffer.BlockCopy(_buffer, _start, larger, 0, available);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = larger;

@@ -66,7 +66,8 @@ internal static class ReadCommand
             int exitCode;
             using (var writer = RecordWriter.Create(format, stream))
             {
-                var analysis = new CaptureAnalysis(analysisOptions, decoderOptions, new FanOutSink(statistics, writer));
+                var analysis = new CaptureAnalysis(analysisOptions, decoderOptions, new FanOutSink(statistics, writer),
+                    new Analysis.Anomalies.DetectorSettings());
                 writer.Begin();
                 bool complete = problems.Count == 0;
                 foreach (var source in sources)
@@ -84,6 +85,9 @@ internal static class ReadCommand
                     Tracker = analysis.Tracker,
                     Problems = problems,
                     ChecksumsVerified = decoderOptions.VerifyChecksums,
+                    Anomalies = analysis.Anomalies!.BySeverity.ToList(),
+                    AnomaliesNotListed = analysis.Anomalies.NotListed,
+                    DetectorEntriesForgotten = analysis.Anomalies.DetectorEntriesForgotten,
                     Filter = filter is null ? null
                         : new FilterReport(filter.Expression, sources.OfType<FilteredPacketSource>().Sum(s => s.FramesExamined)),
                 });

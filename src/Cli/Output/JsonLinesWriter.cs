@@ -62,6 +62,11 @@ internal sealed class JsonLinesWriter : RecordWriter
 
     public override void End(RunReport report)
     {
+        foreach (var anomaly in report.Anomalies)
+        {
+            AnomalyJson.Write(_json, anomaly);
+            EndLine();
+        }
         SummaryJson.Write(_json, report);
         EndLine();
     }

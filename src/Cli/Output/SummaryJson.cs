@@ -60,6 +60,15 @@ internal static class SummaryJson
                 json.WriteNumber(RecordFields.FlagName(flag), report.Connections.WithFlag(flag));
         json.WriteEndObject();
 
+        json.WriteStartObject("anomalies");
+        foreach (var group in report.Anomalies.GroupBy(a => a.Id))
+            json.WriteNumber(group.Key, group.Count());
+        json.WriteEndObject();
+        json.WriteStartObject("anomalies_not_listed");
+        foreach (var (id, count) in report.AnomaliesNotListed.OrderBy(p => p.Key, StringComparer.Ordinal))
+            json.WriteNumber(id, count);
+        json.WriteEndObject();
+        json.WriteNumber("detector_entries_forgotten", report.DetectorEntriesForgotten);
         if (report.Filter is { } filter)
         {
             json.WriteStartObject("filter");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TcpState.Analysis;
+using TcpState.Analysis.Anomalies;
 using TcpState.Analysis.Connections;
 using TcpState.Analysis.Zeek;
 using TcpState.Capture.Decoding;
@@ -87,6 +88,29 @@ internal static class SummaryText
             }
         }
 
+        if (report.Anomalies.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine($"Anomalies    {report.Anomalies.Count}, most severe first");
+            foreach (var anomaly in report.Anomalies)
+            {
+                text.AppendLine($"  {anomaly.Severity.ToString().ToUpperInvariant(),-9}{anomaly.Id}  {anomaly.Subject}");
+                foreach (var line in Wrap(anomaly.Message, 100))
+                    text.AppendLine($"             {line}");
+                if (anomaly.Evidence.Count > 0)
+                {
+                    var shown = anomaly.Evidence.Take(5).ToList();
+                    var rest = anomaly.Evidence.Count - shown.Count + anomaly.EvidenceOmitted;
+                    text.AppendLine($"             evidence: {string.Join(", ", shown)}{(rest > 0 ? $" (+{N(rest)} more)" : "")}");
+                }
+            }
+        }
+        if (report.AnomaliesNotListed.Count > 0)
+            text.AppendLine($"  and more not listed ({N(DetectorLimits.MaxListedPerKind)} of a kind are): " +
+                            string.Join(", ", report.AnomaliesNotListed.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {N(p.Value)}")));
+        if (report.DetectorEntriesForgotten > 0)
+            text.AppendLine($"  detectors forgot {N(report.DetectorEntriesForgotten)} addresses below their thresholds: their tables were full (a flood of distinct sources)");
+
         if (report.Problems.Count > 0)
         {
             text.AppendLine();
@@ -108,6 +132,23 @@ internal static class SummaryText
         if (capture.WritePath is not null)
             Line(text, capture.FramesWritten, $"written to {capture.WritePath}");
         text.AppendLine();
+    }
+
+    /// <summary>Breaks a message into lines of at most <paramref name="width"/> characters at spaces.</summary>
+    public static IEnumerable<string> Wrap(string text, int width)
+    {
+        var line = new StringBuilder();
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                yield return line.ToString();
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        if (line.Length > 0) yield return line.ToString();
     }
 
     public static string ReasonName(MalformedReason reason)

@@ -220,6 +220,20 @@ public class TunnelTests
         AssertInnerIpv4(Decoded.Of(OuterUdp(2152, GtpU(0x34, 0xFF, optional))));
     }
 
+    [Theory]
+    [InlineData(DecoderLimits.MaxGtpExtensionHeaders, true)]
+    [InlineData(DecoderLimits.MaxGtpExtensionHeaders + 1, false)]
+    public void GtpU_ExtensionChain_IsFollowedUpToTheLimit(int extensions, bool decoded)
+    {
+        // Each 4-byte extension names another after it (0x85), the last none (0x00): a chain a packet could repeat to its end.
+        var chain = Enumerable.Range(0, extensions).SelectMany(i => Hex(i == extensions - 1 ? "01000000" : "01000085")).ToArray();
+        var packet = OuterUdp(2152, GtpU(0x34, 0xFF, Concat(Hex("00000085"), chain, InnerIpv4)));
+        if (decoded)
+            AssertInnerIpv4(Decoded.Of(packet));
+        else
+            AssertMalformedTunnelHeader(packet);
+    }
+
     [Fact]
     public void GtpU_ZeroLengthExtensionHeader_IsMalformed() =>
         AssertMalformedTunnelHeader(OuterUdp(2152, GtpU(0x34, 0xFF, Concat(Hex("00000085"), Hex("00000000"), InnerIpv4))));

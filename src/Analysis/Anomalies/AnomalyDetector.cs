@@ -1,0 +1,55 @@
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis.Anomalies;
+
+/// <summary>Which observer calls a detector wants, so the engine calls only those on the per-packet path.</summary>
+[Flags]
+public enum DetectorInterests
+{
+    None = 0,
+    Segments = 1,
+    Transitions = 2,
+    Notes = 4,
+    Finished = 8,
+    Clock = 16,
+}
+
+/// <summary>
+/// One anomaly's detector. It watches the tracker through the calls it declares in <see cref="Interests"/> and raises
+/// anomalies through <see cref="Engine"/>. Per-segment work must not allocate for ordinary traffic.
+/// </summary>
+public abstract class AnomalyDetector
+{
+    protected AnomalyDetector(AnomalyEngine engine)
+    {
+        Engine = engine;
+    }
+
+    protected AnomalyEngine Engine { get; }
+
+    protected DetectorSettings Settings => Engine.Settings;
+
+    public abstract DetectorInterests Interests { get; }
+
+    /// <summary>Entries forgotten from this detector's full tables before they were reported (see <see cref="AddressTable{TKey, TValue}"/>).</summary>
+    public virtual long EntriesForgotten => 0;
+
+    public virtual void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts) { }
+
+    public virtual void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time) { }
+
+    public virtual void OnNote(in ConnectionView connection, StateMachineNote note, bool originator, PacketTime time) { }
+
+    public virtual void OnFinished(in ConnectionView connection) { }
+
+    public virtual void OnClock(PacketTime now) { }
+
+    /// <summary>The input ended: report what the end reveals (a stall still running, a silence that never broke).</summary>
+    public virtual void OnEnd(PacketTime now) { }
+
+    protected static long Nanoseconds(double seconds) => (long)Math.Round(seconds * PacketTime.NanosecondsPerSecond);
+
+    protected static string Endpoint(Capture.Decoding.IpAddress address, ushort port) =>
+        address.IsIpv4 ? $"{address}:{port}" : $"[{address}]:{port}";
+}

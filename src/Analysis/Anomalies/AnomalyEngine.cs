@@ -1,0 +1,160 @@
+using TcpState.Analysis.Anomalies.Detectors;
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis.Anomalies;
+
+/// <summary>
+/// Runs every detector in the catalogue as one tracker observer, and keeps the anomalies they raise: one per
+/// (id, level, subject), updated as evidence grows, up to <see cref="DetectorLimits.MaxListedPerKind"/> per kind (later
+/// ones are counted in <see cref="NotListed"/>). Sinks hear of each anomaly when it is first raised.
+/// </summary>
+public sealed class AnomalyEngine : IConnectionObserver
+{
+    private readonly Dictionary<(string Id, AnomalyLevel Level, string Subject), Anomaly> _byKey = [];
+    private readonly List<Anomaly> _anomalies = [];
+    private readonly List<IAnomalySink> _sinks = [];
+    private readonly Dictionary<string, int> _keptPerKind = [];
+    private readonly Dictionary<string, long> _notListed = [];
+    private readonly AnomalyDetector[] _detectors;
+    private readonly AnomalyDetector[] _onSegment, _onTransition, _onNote, _onFinished, _onClock;
+
+    public AnomalyEngine(DetectorSettings? settings = null)
+    {
+        Settings = settings ?? new DetectorSettings();
+        _detectors =
+        [
+            new SynFloodDetector(this),
+            new AcceptQueueOverflowDetector(this),
+            new ConnectionRefusedDetector(this),
+            new PortScanDetector(this),
+            new CloseWaitLingerDetector(this),
+            new TimeWaitBuildupDetector(this),
+            new FinWait2TimeoutDetector(this),
+            new PeerUnreachableDetector(this),
+            new KeepaliveDeadPeerDetector(this),
+            new ZeroWindowDetector(this),
+            new SynWithDataDetector(this),
+            new BadHandshakeAckDetector(this),
+            new SynIsnChangedDetector(this),
+            new RstOutOfWindowDetector(this),
+            new PortReuseTimeWaitDetector(this),
+        ];
+        _onSegment = With(DetectorInterests.Segments);
+        _onTransition = With(DetectorInterests.Transitions);
+        _onNote = With(DetectorInterests.Notes);
+        _onFinished = With(DetectorInterests.Finished);
+        _onClock = With(DetectorInterests.Clock);
+    }
+
+    public DetectorSettings Settings { get; }
+
+    /// <summary>Every anomaly raised so far, in the order they were first raised.</summary>
+    public IReadOnlyList<Anomaly> Anomalies => _anomalies;
+
+    /// <summary>The anomalies, most severe first, then by first seen.</summary>
+    public IEnumerable<Anomaly> BySeverity =>
+        _anomalies.OrderByDescending(a => a.Severity).ThenBy(a => a.FirstSeen).ThenBy(a => a.Id, StringComparer.Ordinal);
+
+    /// <summary>Anomalies raised past <see cref="DetectorLimits.MaxListedPerKind"/>, by kind: counted, not listed.</summary>
+    public IReadOnlyDictionary<string, long> NotListed => _notListed;
+
+    /// <summary>Entries the detectors forgot from full tables before they reached a threshold (a flood of distinct addresses).</summary>
+    public long DetectorEntriesForgotten => _detectors.Sum(d => d.EntriesForgotten);
+
+    public void AddSink(IAnomalySink sink) => _sinks.Add(sink);
+
+    /// <summary>The running detector of one type (tests look at the work it did).</summary>
+    internal T Detector<T>() where T : AnomalyDetector => _detectors.OfType<T>().Single();
+
+    /// <summary>
+    /// The anomaly for (id, level, subject), created on first use (not yet raised: call <see cref="Raise"/>). Once its
+    /// kind has <see cref="DetectorLimits.MaxListedPerKind"/>, a new one is made for the caller but not kept.
+    /// </summary>
+    public Anomaly GetOrCreate(string id, AnomalyLevel level, string subject, PacketTime time)
+    {
+        var key = (id, level, subject);
+        if (_byKey.TryGetValue(key, out var anomaly))
+        {
+            if (time > anomaly.LastSeen) anomaly.LastSeen = time;
+            return anomaly;
+        }
+        int kept = _keptPerKind.GetValueOrDefault(id);
+        var kind = AnomalyCatalogue.Get(id);
+        anomaly = new Anomaly
+        {
+            Id = id,
+            Level = level,
+            Severity = kind.Severity,
+            Subject = subject,
+            FirstSeen = time,
+            LastSeen = time,
+            Message = kind.Summary,
+            Listed = kept < DetectorLimits.MaxListedPerKind,
+        };
+        if (anomaly.Listed)
+        {
+            _byKey.Add(key, anomaly);
+            _keptPerKind[id] = kept + 1;
+        }
+        return anomaly;
+    }
+
+    public Anomaly? Find(string id, AnomalyLevel level, string subject) =>
+        _byKey.TryGetValue((id, level, subject), out var anomaly) ? anomaly : null;
+
+    /// <summary>Makes the anomaly part of the results and tells the sinks, the first time only.</summary>
+    public void Raise(Anomaly anomaly)
+    {
+        if (anomaly.Raised) return;
+        anomaly.Raised = true;
+        if (!anomaly.Listed)
+        {
+            _notListed[anomaly.Id] = _notListed.GetValueOrDefault(anomaly.Id) + 1;
+            return;
+        }
+        _anomalies.Add(anomaly);
+        foreach (var sink in _sinks)
+            sink.OnRaised(anomaly);
+    }
+
+    /// <summary>The input has ended (after the tracker finished its connections).</summary>
+    public void Complete(PacketTime now)
+    {
+        foreach (var detector in _detectors)
+            detector.OnEnd(now);
+    }
+
+    public void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
+    {
+        foreach (var detector in _onSegment)
+            detector.OnSegment(connection, segment, facts);
+    }
+
+    public void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
+    {
+        foreach (var detector in _onTransition)
+            detector.OnTransition(connection, originator, from, to, time);
+    }
+
+    public void OnNote(in ConnectionView connection, StateMachineNote note, bool originator, PacketTime time)
+    {
+        foreach (var detector in _onNote)
+            detector.OnNote(connection, note, originator, time);
+    }
+
+    public void OnFinished(in ConnectionView connection)
+    {
+        foreach (var detector in _onFinished)
+            detector.OnFinished(connection);
+    }
+
+    public void OnClock(PacketTime now)
+    {
+        foreach (var detector in _onClock)
+            detector.OnClock(now);
+    }
+
+    private AnomalyDetector[] With(DetectorInterests interest) =>
+        _detectors.Where(d => (d.Interests & interest) != 0).ToArray();
+}

@@ -1,0 +1,47 @@
+namespace TcpState.Analysis.Anomalies;
+
+/// <summary>What one detector's <see cref="BoundedSet{T}"/>s may hold together (<see cref="DetectorLimits.MaxDistinctValues"/>).</summary>
+internal sealed class SetBudget
+{
+    public int Used { get; set; }
+
+    public bool IsSpent => Used >= DetectorLimits.MaxDistinctValues;
+}
+
+/// <summary>
+/// Distinct values (sources, hosts, ports) recorded up to the set's own cap and the detector's shared
+/// <see cref="SetBudget"/>; past either, values are no longer recorded and <see cref="Count"/> is a lower bound.
+/// </summary>
+internal sealed class BoundedSet<T>(int maxCount, SetBudget budget)
+{
+    private HashSet<T>? _values;
+
+    public int Count => _values?.Count ?? 0;
+
+    /// <summary>Some value was not recorded: <see cref="Count"/> is a lower bound.</summary>
+    public bool Capped { get; private set; }
+
+    public IEnumerable<T> Values => _values ?? [];
+
+    public bool Contains(T value) => _values?.Contains(value) == true;
+
+    public void Add(T value)
+    {
+        if (Contains(value))
+            return;
+        if (Count >= maxCount || budget.IsSpent)
+        {
+            Capped = true;
+            return;
+        }
+        (_values ??= []).Add(value);
+        budget.Used++;
+    }
+
+    /// <summary>Gives the set's share of the budget back; its owner is being forgotten.</summary>
+    public void Release()
+    {
+        budget.Used -= Count;
+        _values = null;
+    }
+}

@@ -1,0 +1,93 @@
+using TcpState.Capture;
+
+namespace TcpState.Analysis.Anomalies.Detectors;
+
+/// <summary>
+/// close-wait-linger: one side's FIN was acknowledged and the other side stays in CLOSE_WAIT past a threshold — its
+/// application received end-of-file and never called close(). Reported per connection, naming the endpoint, and
+/// rolled up per service (the lingering endpoint's address:port when it is the responder, its address when it is the
+/// client): several lingering connections on one service are the signature of a descriptor leak.
+/// </summary>
+internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLingerDetector(engine, RfcState.CloseWait)
+{
+    /// <summary>
+    /// A service's lingering connections: counted as they are reported (an endpoint once per stay in CLOSE_WAIT), not
+    /// kept, so ten cost what ten million do.
+    /// </summary>
+    private sealed class Service
+    {
+        public long Connections;
+        public long LastConnectionId = -1;
+        public Anomaly? Anomaly;
+    }
+
+    private readonly AddressTable<string, Service> _lingeringByService = new(service => service.Anomaly is not { Listed: true });
+
+    public override long EntriesForgotten => _lingeringByService.Forgotten;
+
+    protected override double ThresholdSeconds => Settings.CloseWaitLingerSeconds;
+
+    /// <summary>The issue is an application that got the peer's FIN — so its stack acknowledged it — and never closed.</summary>
+    protected override bool NeedsConfirmation => true;
+
+    protected override bool Confirms(in ConnectionView connection, bool originator)
+    {
+        var self = originator ? connection.Originator : connection.Responder;
+        var peer = originator ? connection.Responder : connection.Originator;
+        return self.HasAcked && peer.FinSent && SequenceNumbers.IsAfter(self.LastAck, peer.FinSequence);
+    }
+
+    protected override Anomaly Report(Lingering entry, PacketTime now)
+    {
+        var uid = entry.Connection.Uid;
+        var anomaly = Engine.GetOrCreate(AnomalyCatalogue.CloseWaitLinger, AnomalyLevel.Connection, uid, entry.Since);
+        anomaly.AddEvidence(uid);
+        Update(entry, anomaly, now, ended: false);
+        Engine.Raise(anomaly);
+        RollUp(entry, now);
+        return anomaly;
+    }
+
+    protected override void Update(Lingering entry, Anomaly anomaly, PacketTime until, bool ended)
+    {
+        double seconds = until.SecondsSince(entry.Since);
+        string endpoint = entry.Originator ? entry.Connection.Originator : entry.Connection.Responder;
+        string peer = entry.Originator ? entry.Connection.Responder : entry.Connection.Originator;
+        string role = entry.Originator ? "originator" : "responder";
+        anomaly.Count = 1;
+        if (until > anomaly.LastSeen) anomaly.LastSeen = until;
+        anomaly.Details["endpoint"] = endpoint;
+        anomaly.Details["role"] = role;
+        anomaly.Details["close_wait_seconds"] = Math.Round(seconds, 3);
+        anomaly.Details["still_in_close_wait"] = !ended;
+        anomaly.Message =
+            $"{endpoint} ({role}) received {peer}'s FIN and acknowledged it, then stayed in CLOSE_WAIT for " +
+            $"{Seconds(seconds)} s{(ended ? " before closing" : "")}: its application read end-of-file but did not call " +
+            "close(). Look for a code path that forgets to close the socket (ss -tanp state close-wait shows the process).";
+    }
+
+    private void RollUp(Lingering entry, PacketTime now)
+    {
+        string service = entry.Originator
+            ? entry.Connection.OriginatorAddress.ToString()
+            : entry.Connection.Responder;
+        if (!_lingeringByService.TryGetValue(service, out var lingering))
+            _lingeringByService.Add(service, lingering = new Service());
+        if (lingering.LastConnectionId != entry.Connection.Id)
+        {
+            lingering.Connections++;
+            lingering.LastConnectionId = entry.Connection.Id;
+        }
+        if (lingering.Connections < Settings.CloseWaitRollupConnections)
+            return;
+        var anomaly = lingering.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.CloseWaitLinger, AnomalyLevel.Host, service, now);
+        anomaly.Count = lingering.Connections;
+        anomaly.AddEvidence(entry.Connection.Uid);
+        anomaly.Details["lingering_connections"] = lingering.Connections;
+        anomaly.Message =
+            $"{service} has left {lingering.Connections} connections in CLOSE_WAIT for more than {Seconds(Settings.CloseWaitLingerSeconds)} s: " +
+            "the same application keeps failing to close sockets its peers have closed — a descriptor leak that ends " +
+            "in 'too many open files'.";
+        Engine.Raise(anomaly);
+    }
+}

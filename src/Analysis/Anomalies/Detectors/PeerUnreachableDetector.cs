@@ -1,0 +1,106 @@
+
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis.Anomalies.Detectors;
+
+/// <summary>
+/// peer-unreachable: one side retransmits the same data again and again, each wait longer than the last (the RTO
+/// backing off exponentially), and the other side sends nothing at all — it lost power, its cable was cut, a firewall
+/// silently drops it. Reported with the number of retransmissions and how it ended (silence, or a RST when the
+/// sender gave up).
+/// </summary>
+internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDetector(engine)
+{
+    /// <summary>A retransmission interval counts as growing when it is at least this much longer than the previous one.</summary>
+    private const double BackoffFactor = 1.3;
+
+    /// <summary>No stack retransmits faster than this (Linux's minimum RTO is 200 ms); quicker repeats are duplicates.</summary>
+    private const long MinimumIntervalNs = 50_000_000;
+
+    private struct Chain
+    {
+        public uint Sequence;
+        public int Retransmissions;
+        public long FirstNs, LastNs, LastIntervalNs;
+        public bool Growing, EndedWithRst;
+        public Anomaly? Anomaly;
+        public ConnectionIdentity Connection;
+    }
+
+    private readonly Dictionary<(long, bool), Chain> _chains = [];
+
+    public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
+
+    public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
+    {
+        if (_chains.Count > 0)
+        {
+            // The other side is alive: whatever it was retransmitting into the void got through after all.
+            var peerKey = (connection.Id, !facts.FromOriginator);
+            if (_chains.TryGetValue(peerKey, out var peerChain) && peerChain.Anomaly is null)
+                _chains.Remove(peerKey);
+            var ownKey = (connection.Id, facts.FromOriginator);
+            if (segment.Has(TcpFlags.Rst) && _chains.TryGetValue(ownKey, out var own) && own.Anomaly is not null)
+            {
+                own.EndedWithRst = true;
+                _chains[ownKey] = own;
+                Describe(own);
+            }
+        }
+        if (!facts.Retransmission)
+            return;
+
+        var key = (connection.Id, facts.FromOriginator);
+        long now = segment.Timestamp.UnixNanoseconds;
+        if (!_chains.TryGetValue(key, out var chain) || chain.Sequence != segment.Sequence)
+        {
+            if (chain.Anomaly is not null)
+                return; // already reported for this connection and direction
+            chain = new Chain { Sequence = segment.Sequence, FirstNs = now, LastNs = now, Growing = true, Connection = connection.Identity };
+        }
+        else
+        {
+            long interval = now - chain.LastNs;
+            if (interval < MinimumIntervalNs || (chain.LastIntervalNs > 0 && interval < chain.LastIntervalNs * BackoffFactor))
+                chain.Growing = false;
+            chain.LastIntervalNs = interval;
+            chain.LastNs = now;
+        }
+        chain.Retransmissions++;
+        if (chain.Anomaly is null && chain.Growing && chain.Retransmissions >= Settings.PeerUnreachableRetransmissions)
+        {
+            chain.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.PeerUnreachable, AnomalyLevel.Connection, chain.Connection.Uid, segment.Timestamp);
+            chain.Anomaly.AddEvidence(chain.Connection.Uid);
+            chain.Anomaly.Details["sender"] = facts.FromOriginator ? chain.Connection.Originator : chain.Connection.Responder;
+            Describe(chain);
+            Engine.Raise(chain.Anomaly);
+        }
+        else if (chain.Anomaly is not null)
+            Describe(chain);
+        _chains[key] = chain;
+    }
+
+    public override void OnFinished(in ConnectionView connection)
+    {
+        _chains.Remove((connection.Id, true));
+        _chains.Remove((connection.Id, false));
+    }
+
+    private static void Describe(in Chain chain)
+    {
+        var anomaly = chain.Anomaly!;
+        string sender = (string)anomaly.Details["sender"];
+        string peer = sender == chain.Connection.Originator ? chain.Connection.Responder : chain.Connection.Originator;
+        double span = (chain.LastNs - chain.FirstNs) / 1e9;
+        anomaly.Count = chain.Retransmissions;
+        anomaly.LastSeen = new PacketTime(chain.LastNs);
+        anomaly.Details["retransmissions"] = chain.Retransmissions;
+        anomaly.Details["seconds"] = Math.Round(span, 3);
+        anomaly.Details["ended_with"] = chain.EndedWithRst ? "rst" : "silence";
+        anomaly.Message = (
+            $"{sender} retransmitted the same data {chain.Retransmissions} times over {span:0.#} s, waiting longer each time, " +
+            $"and {peer} never answered: the peer is unreachable (powered off, cable cut, or a firewall dropping silently). " +
+            (chain.EndedWithRst ? $"{sender} finally gave up with RST." : "The connection then went silent."));
+    }
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using TcpState.Capture;
+
+namespace TcpState.Analysis.Anomalies.Detectors;
+
+/// <summary>
+/// The shared mechanics of "an endpoint stays in one state too long": the endpoints now in the state are kept by
+/// (connection, side) with the time they entered it, and once per second of packet time those past the threshold are
+/// reported. Memory follows how many endpoints are in the state, not how many passed through it; a scan looks only at
+/// the endpoints that became due (a queue by entry time), so its cost follows what is reported, not how many linger —
+/// a capture can tick its clock once a second for a million packets.
+/// </summary>
+internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state) : AnomalyDetector(engine)
+{
+    private const long ScanIntervalNs = PacketTime.NanosecondsPerSecond;
+
+    /// <summary>
+    /// Queue entries of endpoints that left the state stay until they come due; once the queue holds this many more than
+    /// twice the endpoints in the state, it is rebuilt from them, so it follows the connection table, not the churn.
+    /// </summary>
+    private const int StaleEntriesSlack = 1024;
+
+    protected readonly record struct Lingering(ConnectionIdentity Connection, bool Originator, PacketTime Since, bool Confirmed);
+
+    private readonly Dictionary<(long, bool), Lingering> _inState = [];
+    private readonly Dictionary<(long, bool), Anomaly> _reported = [];
+    /// <summary>Endpoints by the time they entered the state, earliest first; stale entries are skipped when they come due.</summary>
+    private readonly PriorityQueue<(long, bool), long> _byEntry = new();
+    /// <summary>Past the threshold but not yet confirmed: reported at the next scan once their own segment confirms them.</summary>
+    private readonly HashSet<(long, bool)> _awaitingConfirmation = [];
+    private readonly List<(long, bool)> _due = [];
+    private long _nextScanNs = long.MinValue;
+    private PacketTime _clock;
+
+    protected abstract double ThresholdSeconds { get; }
+
+    /// <summary>
+    /// Whether the endpoint's own segments must confirm the state before it is reported: entering a state on evidence
+    /// the endpoint never sent (a one-sided capture) is not enough to blame its application.
+    /// </summary>
+    protected virtual bool NeedsConfirmation => false;
+
+    /// <summary>True when the segment the endpoint just sent confirms it is in the state.</summary>
+    protected virtual bool Confirms(in ConnectionView connection, bool originator) => true;
+
+    public override DetectorInterests Interests =>
+        DetectorInterests.Transitions | DetectorInterests.Clock | DetectorInterests.Finished |
+        (NeedsConfirmation ? DetectorInterests.Segments : DetectorInterests.None);
+
+    public override void OnSegment(in ConnectionView connection, in Capture.Decoding.TcpSegment segment, in SegmentFacts facts)
+    {
+        if (_inState.Count == 0)
+            return;
+        var key = (connection.Id, facts.FromOriginator);
+        if (_inState.TryGetValue(key, out var entry) && !entry.Confirmed && Confirms(connection, facts.FromOriginator))
+        {
+            _inState[key] = entry with { Confirmed = true };
+            if (_awaitingConfirmation.Remove(key))
+                _due.Add(key);
+        }
+    }
+
+    /// <summary>Queue entries looked at by scans, for tests that bound the work.</summary>
+    internal long EntriesScanned { get; private set; }
+
+    public override void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
+    {
+        var key = (connection.Id, originator);
+        if (to == state)
+        {
+            _inState[key] = new Lingering(connection.Identity, originator, time, Confirmed: !NeedsConfirmation);
+            _awaitingConfirmation.Remove(key);
+            _byEntry.Enqueue(key, time.UnixNanoseconds);
+            if (_byEntry.Count > 2 * _inState.Count + StaleEntriesSlack)
+                DropStaleEntries();
+        }
+        else if (from == state)
+            Leave(key, time, ended: true);
+    }
+
+    public override void OnFinished(in ConnectionView connection)
+    {
+        // A connection written out while still in the state (end of input, idle) lingered until now, not just until
+        // its last packet.
+        var until = PacketTime.Max(connection.LastSeen, _clock);
+        bool originatorStays = connection.OriginatorState == state, responderStays = connection.ResponderState == state;
+        Leave((connection.Id, true), originatorStays ? until : connection.LastSeen, ended: !originatorStays);
+        Leave((connection.Id, false), responderStays ? until : connection.LastSeen, ended: !responderStays);
+    }
+
+    public override void OnClock(PacketTime now)
+    {
+        _clock = now;
+        if (now.UnixNanoseconds < _nextScanNs || _inState.Count == 0)
+            return;
+        _nextScanNs = now.UnixNanoseconds + ScanIntervalNs;
+        long threshold = Nanoseconds(ThresholdSeconds);
+        while (_byEntry.TryPeek(out var key, out long since) && now.UnixNanoseconds - since >= threshold)
+        {
+            _byEntry.Dequeue();
+            EntriesScanned++;
+            // Skipped when the endpoint left, or left and came back (that stay has its own entry further on).
+            if (!_inState.TryGetValue(key, out var entry) || entry.Since.UnixNanoseconds != since || _reported.ContainsKey(key))
+                continue;
+            if (entry.Confirmed) _due.Add(key);
+            else _awaitingConfirmation.Add(key);
+        }
+        foreach (var key in _due)
+            if (_inState.TryGetValue(key, out var entry) && entry.Confirmed && !_reported.ContainsKey(key) &&
+                now.UnixNanoseconds - entry.Since.UnixNanoseconds >= threshold)
+                _reported[key] = Report(entry, now);
+        _due.Clear();
+    }
+
+    private void DropStaleEntries()
+    {
+        _byEntry.Clear();
+        foreach (var (key, entry) in _inState)
+            if (!_reported.ContainsKey(key))
+                _byEntry.Enqueue(key, entry.Since.UnixNanoseconds);
+    }
+
+    public override void OnEnd(PacketTime now)
+    {
+        _nextScanNs = long.MinValue;
+        OnClock(now);
+        foreach (var (key, anomaly) in _reported)
+            if (_inState.TryGetValue(key, out var entry))
+                Update(entry, anomaly, now, ended: false);
+    }
+
+    /// <summary>Raises the anomaly for an endpoint that has been in the state past the threshold.</summary>
+    protected abstract Anomaly Report(Lingering entry, PacketTime now);
+
+    /// <summary>Brings the anomaly's duration up to <paramref name="until"/>; <paramref name="ended"/> when the endpoint left the state.</summary>
+    protected abstract void Update(Lingering entry, Anomaly anomaly, PacketTime until, bool ended);
+
+    protected static string Seconds(double seconds) => seconds.ToString("0.#", CultureInfo.InvariantCulture);
+
+    private void Leave((long, bool) key, PacketTime at, bool ended)
+    {
+        if (!_inState.Remove(key, out var entry))
+            return;
+        _awaitingConfirmation.Remove(key);
+        if (_reported.Remove(key, out var anomaly))
+            Update(entry, anomaly, at, ended);
+        else if (entry.Confirmed && at.UnixNanoseconds - entry.Since.UnixNanoseconds >= Nanoseconds(ThresholdSeconds))
+            Update(entry, Report(entry, at), at, ended); // past the threshold since the last scan
+    }
+}

@@ -1,0 +1,394 @@
+using TcpState.Analysis.Anomalies;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis.Tests;
+
+/// <summary>Each detector fires on a conversation built to show its anomaly, with the figures it reports.</summary>
+public class AnomalyDetectorTests
+{
+    private static List<Anomaly> Detect(IEnumerable<TcpSegment> segments, DetectorSettings? settings = null)
+    {
+        var engine = new AnomalyEngine(settings);
+        var tracker = new ConnectionTracker(new AnalysisOptions(), new ConnectionStatistics());
+        tracker.AddObserver(engine);
+        foreach (var segment in segments.OrderBy(s => s.Timestamp))
+            tracker.Process(segment);
+        tracker.Finish();
+        engine.Complete(tracker.Clock);
+        return engine.BySeverity.ToList();
+    }
+
+    private static TcpConversation Connect(ushort clientPort = 40000, double start = 1_700_000_000, string client = "10.0.0.1",
+        ushort serverPort = 80)
+    {
+        var conversation = new TcpConversation(clientAddress: client, clientPort: clientPort, serverPort: serverPort, startSeconds: start);
+        conversation.Client.Syn();
+        conversation.Server.SynAck();
+        conversation.Client.Ack();
+        return conversation;
+    }
+
+    /// <summary>A lone SYN from elsewhere, at <paramref name="seconds"/>, to move the packet clock.</summary>
+    private static TcpSegment ClockTick(double seconds)
+    {
+        var tick = new TcpConversation(clientAddress: "192.0.2.99", clientPort: 9, serverPort: 9, startSeconds: seconds);
+        return tick.Client.Syn();
+    }
+
+    [Fact]
+    public void NormalConnections_RaiseNothing()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 50; i++)
+        {
+            var c = Connect(clientPort: (ushort)(40000 + i), start: 1_700_000_000 + i * 0.1);
+            c.Client.Data(100);
+            c.Server.Data(2000);
+            c.Client.Fin();
+            c.Server.Fin();
+            c.Client.Ack();
+            segments.AddRange(c.Segments);
+        }
+        segments.Add(ClockTick(1_700_000_200));
+
+        Assert.Empty(Detect(segments));
+    }
+
+    [Fact]
+    public void SynFlood_FromSpoofedSources_IsReportedWithItsFigures()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 150; i++)
+        {
+            var c = new TcpConversation(clientAddress: $"198.51.{i / 250}.{i % 250 + 1}", clientPort: (ushort)(1024 + i),
+                startSeconds: 1_700_000_000 + i * 0.01, clientIsn: (uint)(i * 7777));
+            c.Client.Syn();
+            c.Server.SynAck();
+            segments.AddRange(c.Segments);
+        }
+
+        var anomaly = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.SynFlood);
+
+        Assert.Equal("10.0.0.2:80", anomaly.Subject);
+        Assert.Equal(AnomalySeverity.Critical, anomaly.Severity);
+        Assert.Equal(150, anomaly.Details["peak_half_open"]);
+        Assert.Equal(150L, anomaly.Details["syns"]);
+        Assert.Equal(150L, anomaly.Details["syn_acks"]);
+        Assert.Equal(0L, anomaly.Details["handshake_acks"]);
+        Assert.True((bool)anomaly.Details["syn_cookies_likely"]);
+        Assert.True((int)anomaly.Details["sources_never_seen_again"] > 100);
+    }
+
+    [Fact]
+    public void HalfOpenConnectionsThatComplete_AreNotAFlood()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 150; i++)
+            segments.AddRange(Connect(clientPort: (ushort)(20000 + i), start: 1_700_000_000 + i * 0.01).Segments);
+
+        Assert.DoesNotContain(Detect(segments), a => a.Id == AnomalyCatalogue.SynFlood);
+    }
+
+    [Fact]
+    public void HandshakeAckIgnoredByTheListener_IsAnAcceptQueueOverflow()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 4; i++)
+        {
+            var c = Connect(clientPort: (ushort)(41000 + i), start: 1_700_000_000 + i);
+            c.Wait(1);
+            c.Server.Retransmit(TcpFlags.Syn | TcpFlags.Ack, c.Server.Isn, 0);
+            segments.AddRange(c.Segments);
+        }
+
+        var anomaly = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.AcceptQueueOverflow);
+
+        Assert.Equal(4L, anomaly.Details["handshake_acks_ignored"]);
+        Assert.Equal(4, anomaly.Evidence.Count);
+    }
+
+    [Fact]
+    public void HandshakeAckAnsweredWithRst_IsAnAcceptQueueOverflow()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 3; i++)
+        {
+            var c = Connect(clientPort: (ushort)(42000 + i), start: 1_700_000_000 + i);
+            c.Server.Rst();
+            segments.AddRange(c.Segments);
+        }
+
+        var anomaly = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.AcceptQueueOverflow);
+        Assert.Equal(3L, anomaly.Details["handshake_acks_reset"]);
+    }
+
+    [Fact]
+    public void RstAnsweringSyns_AreAggregatedPerDestination()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 6; i++)
+        {
+            var c = new TcpConversation(clientPort: (ushort)(43000 + i), serverPort: 8081, startSeconds: 1_700_000_000 + i);
+            var syn = c.Client.Syn();
+            c.Server.Raw(TcpFlags.Rst | TcpFlags.Ack, 0, syn.Sequence + 1);
+            segments.AddRange(c.Segments);
+        }
+
+        var anomalies = Detect(segments);
+
+        var refused = Assert.Single(anomalies, a => a.Id == AnomalyCatalogue.ConnectionRefused);
+        Assert.Equal("10.0.0.2:8081", refused.Subject);
+        Assert.Equal(6, refused.Count);
+        Assert.DoesNotContain(anomalies, a => a.Id == AnomalyCatalogue.PortScan);
+    }
+
+    [Fact]
+    public void OneSourceRefusedOnManyPorts_IsAPortScan()
+    {
+        var segments = new List<TcpSegment>();
+        for (int port = 1; port <= 25; port++)
+        {
+            var c = new TcpConversation(clientPort: 55555, serverPort: (ushort)port, startSeconds: 1_700_000_000 + port * 0.01);
+            var syn = c.Client.Syn();
+            c.Server.Raw(TcpFlags.Rst | TcpFlags.Ack, 0, syn.Sequence + 1);
+            segments.AddRange(c.Segments);
+        }
+
+        var scan = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.PortScan);
+
+        Assert.Equal("10.0.0.1", scan.Subject);
+        Assert.Equal(25, scan.Details["distinct_ports"]);
+    }
+
+    [Fact]
+    public void ServerThatNeverCloses_LingersInCloseWaitAndRollsUp()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 3; i++)
+        {
+            var c = Connect(clientPort: (ushort)(44000 + i), start: 1_700_000_000 + i);
+            c.Client.Fin();
+            c.Server.Ack();
+            segments.AddRange(c.Segments);
+        }
+        segments.Add(ClockTick(1_700_000_100));
+
+        var anomalies = Detect(segments);
+
+        var perConnection = anomalies.Where(a => a.Id == AnomalyCatalogue.CloseWaitLinger && a.Level == AnomalyLevel.Connection).ToList();
+        Assert.Equal(3, perConnection.Count);
+        Assert.All(perConnection, a => Assert.Equal("10.0.0.2:80", a.Details["endpoint"]));
+        Assert.All(perConnection, a => Assert.True((double)a.Details["close_wait_seconds"] > 90));
+        var rollUp = Assert.Single(anomalies, a => a.Id == AnomalyCatalogue.CloseWaitLinger && a.Level == AnomalyLevel.Host);
+        Assert.Equal("10.0.0.2:80", rollUp.Subject);
+        Assert.Equal(3, rollUp.Count);
+    }
+
+    [Fact]
+    public void CloseWaitShorterThanTheThreshold_IsNotReported()
+    {
+        var c = Connect();
+        c.Client.Fin();
+        c.Server.Ack();
+        c.Wait(30);
+        c.Server.Fin();
+        c.Client.Ack();
+
+        Assert.Empty(Detect(c.Segments));
+    }
+
+    [Fact]
+    public void ManyServerFirstCloses_AreATimeWaitBuildupOnTheServer()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 12; i++)
+        {
+            var c = Connect(clientPort: (ushort)(45000 + i), start: 1_700_000_000 + i * 0.1);
+            c.Server.Fin();
+            c.Client.Fin();
+            c.Server.Ack();
+            segments.AddRange(c.Segments);
+        }
+
+        var anomaly = Assert.Single(Detect(segments, new DetectorSettings { TimeWaitThreshold = 10 }),
+            a => a.Id == AnomalyCatalogue.TimeWaitBuildup);
+
+        Assert.Equal("10.0.0.2", anomaly.Subject);
+        Assert.Equal(12, anomaly.Details["time_wait_peak"]);
+        Assert.Equal(12L, anomaly.Details["closed_as_server"]);
+        Assert.Equal(12, anomaly.Details["busiest_pair_time_wait"]);
+    }
+
+    [Fact]
+    public void ShutdownWithoutPeerFin_IsAFinWait2Timeout()
+    {
+        var c = Connect();
+        c.Client.Fin();
+        c.Server.Ack();
+        var segments = c.Segments.Append(ClockTick(1_700_000_070)).ToList();
+
+        var anomaly = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.FinWait2Timeout);
+
+        Assert.Equal("10.0.0.1:40000", anomaly.Details["endpoint"]);
+    }
+
+    [Fact]
+    public void RetransmissionsBackingOffIntoSilence_AreAPeerUnreachable()
+    {
+        var c = Connect();
+        var data = c.Client.Data(500);
+        foreach (var wait in new[] { 0.2, 0.4, 0.8, 1.6 })
+        {
+            c.Wait(wait);
+            c.Client.Retransmit(TcpFlags.Ack | TcpFlags.Psh, data.Sequence, 500);
+        }
+
+        var anomaly = Assert.Single(Detect(c.Segments), a => a.Id == AnomalyCatalogue.PeerUnreachable);
+
+        Assert.Equal(4, anomaly.Details["retransmissions"]);
+        Assert.Equal("silence", anomaly.Details["ended_with"]);
+    }
+
+    [Fact]
+    public void RetransmissionThatGetsAnswered_IsNotAPeerUnreachable()
+    {
+        var c = Connect();
+        var data = c.Client.Data(500);
+        c.Wait(0.2);
+        c.Client.Retransmit(TcpFlags.Ack | TcpFlags.Psh, data.Sequence, 500);
+        c.Server.Ack();
+        c.Wait(0.4);
+        c.Client.Retransmit(TcpFlags.Ack | TcpFlags.Psh, data.Sequence, 500);
+        c.Wait(0.8);
+        c.Client.Retransmit(TcpFlags.Ack | TcpFlags.Psh, data.Sequence, 500);
+
+        Assert.DoesNotContain(Detect(c.Segments), a => a.Id == AnomalyCatalogue.PeerUnreachable);
+    }
+
+    [Fact]
+    public void UnansweredKeepAlivesThenReset_AreAKeepaliveDeadPeer()
+    {
+        var c = Connect();
+        c.Client.Data(10);
+        c.Server.Ack();
+        for (int i = 0; i < 3; i++)
+        {
+            c.Wait(1);
+            c.Client.Raw(TcpFlags.Ack, c.Client.NextSeq - 1, c.Server.NextSeq);
+        }
+        c.Client.Rst();
+
+        var anomaly = Assert.Single(Detect(c.Segments), a => a.Id == AnomalyCatalogue.KeepaliveDeadPeer);
+
+        Assert.Equal(3, anomaly.Details["unanswered_probes"]);
+        Assert.Equal("reset", anomaly.Details["ended"]);
+    }
+
+    [Fact]
+    public void AnsweredKeepAlives_AreHealthy()
+    {
+        var c = Connect();
+        for (int i = 0; i < 3; i++)
+        {
+            c.Wait(1);
+            c.Client.Raw(TcpFlags.Ack, c.Client.NextSeq - 1, c.Server.NextSeq);
+            c.Server.Ack();
+        }
+
+        Assert.Empty(Detect(c.Segments));
+    }
+
+    [Fact]
+    public void ZeroWindowStallingTheSender_IsReportedWithItsDurationAndProbes()
+    {
+        var c = Connect();
+        c.Client.Data(1000);
+        c.Server.Raw(TcpFlags.Ack, c.Server.NextSeq, c.Client.NextSeq, window: 0);
+        for (int i = 0; i < 3; i++)
+        {
+            c.Wait(0.8);
+            c.Client.Raw(TcpFlags.Ack, c.Client.NextSeq - 1, c.Server.NextSeq);
+            c.Server.Raw(TcpFlags.Ack, c.Server.NextSeq, c.Client.NextSeq, window: 0);
+        }
+        c.Server.Raw(TcpFlags.Ack, c.Server.NextSeq, c.Client.NextSeq, window: 8192);
+
+        var anomaly = Assert.Single(Detect(c.Segments), a => a.Id == AnomalyCatalogue.ZeroWindow);
+
+        Assert.Equal("10.0.0.2:80", anomaly.Details["receiver"]);
+        Assert.Equal(3, anomaly.Details["zero_window_probes"]);
+        Assert.InRange((double)anomaly.Details["stalled_seconds"], 2.4, 2.5);
+    }
+
+    [Fact]
+    public void SynCarryingDataWithoutFastOpen_IsReported()
+    {
+        var c = new TcpConversation();
+        c.Client.Syn(payload: 32);
+        c.Server.SynAck();
+
+        Assert.Contains(Detect(c.Segments), a => a.Id == AnomalyCatalogue.SynWithData);
+    }
+
+    [Fact]
+    public void FastOpenSyn_IsNotSynWithData()
+    {
+        var c = new TcpConversation();
+        c.Client.Syn(payload: 32, fastOpenCookie: true);
+        c.Server.SynAck();
+        c.Client.Ack();
+
+        Assert.Empty(Detect(c.Segments));
+    }
+
+    [Fact]
+    public void SynAckWithTheWrongAck_IsABadHandshakeAck()
+    {
+        var c = new TcpConversation();
+        var syn = c.Client.Syn();
+        c.Server.SynAck(ack: syn.Sequence + 5);
+
+        Assert.Contains(Detect(c.Segments), a => a.Id == AnomalyCatalogue.BadHandshakeAck);
+    }
+
+    [Fact]
+    public void SecondSynWithAnotherIsn_IsReported()
+    {
+        var c = new TcpConversation();
+        c.Client.Syn();
+        c.Wait(0.5);
+        c.Client.Raw(TcpFlags.Syn, c.Client.Isn + 100_000, 0);
+
+        Assert.Contains(Detect(c.Segments), a => a.Id == AnomalyCatalogue.SynIsnChanged);
+    }
+
+    [Fact]
+    public void RstOutsideTheWindow_IsReportedAndTheConnectionLives()
+    {
+        var c = Connect();
+        c.Client.Data(100);
+        c.Server.Ack();
+        c.Server.Raw(TcpFlags.Rst, c.Server.NextSeq + 50_000_000, 0);
+        c.Client.Data(100);
+        c.Server.Ack();
+
+        Assert.Contains(Detect(c.Segments), a => a.Id == AnomalyCatalogue.RstOutOfWindow);
+    }
+
+    [Fact]
+    public void NewSynOnATimeWaitTuple_IsAPortReuse()
+    {
+        var c = Connect();
+        c.Client.Fin();
+        c.Server.Fin();
+        c.Client.Ack();
+        c.Wait(2);
+        c.Client.Reopen(900_000);
+        c.Server.Reopen(800_000);
+        c.Client.Syn();
+        c.Server.SynAck();
+
+        var anomaly = Assert.Single(Detect(c.Segments), a => a.Id == AnomalyCatalogue.PortReuseTimeWait);
+        Assert.Equal("10.0.0.1:40000", anomaly.Details["time_wait_holder"]);
+        Assert.Equal(2, anomaly.Evidence.Count);
+    }
+}
