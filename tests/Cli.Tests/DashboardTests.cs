@@ -54,6 +54,25 @@ public class DashboardTests
     }
 
     [LiveCaptureFact]
+    public void AlertFeed_ShowsAnAnomalyAsItFires()
+    {
+        using var loopback = new Loopback();
+        using var terminal = Terminal.Start(Width, Height, Command(loopback));
+        terminal.WaitForScreen(screen => screen.Contains("listening on lo"), "the dashboard");
+
+        for (int i = 0; i < 5; i++)
+            loopback.ConnectRefused();
+        var screen = terminal.WaitForScreen(s => s.Contains("connection-refused"), "the alert in the feed");
+
+        Assert.Contains("Alerts (1 raised)", screen);
+        Assert.Contains($"127.0.0.1:{loopback.RefusedPort}", screen);
+        terminal.Type("q");
+        var summary = terminal.WaitForScreen(s => s.Contains("tcpstate exited"), "tcpstate to exit");
+        Assert.Contains("tcpstate exited 0", summary);
+        Assert.Contains("connection-refused", summary);
+    }
+
+    [LiveCaptureFact]
     public void CtrlC_QuitsTheDashboardIntoTheSummary()
     {
         using var loopback = new Loopback();

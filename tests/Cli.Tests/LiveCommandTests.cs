@@ -71,6 +71,32 @@ public class LiveCommandTests
     }
 
     [LiveCaptureFact]
+    public void RepeatedlyRefusedConnections_RaiseAnAnomalyAsItFires_AndOnceMoreWithFinalFigures()
+    {
+        using var loopback = new Loopback();
+        using var live = LiveProcess.Start("live", "-i", "lo", "-f", "json", "--filter", loopback.Filter);
+        live.WaitUntilListening();
+
+        // The connection-refused detector fires at its fifth refused SYN toward one address:port.
+        var refused = Enumerable.Range(0, 5).Select(_ => loopback.ConnectRefused()).ToList();
+        var raised = live.WaitForRecord("anomaly", r => Side(r, "id") == "connection-refused", "the connection-refused anomaly");
+        loopback.ConnectRefused();
+        live.Signal(LiveProcess.SigInt);
+        var result = live.WaitForExit();
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal($"127.0.0.1:{loopback.RefusedPort}", Side(raised, "subject"));
+        Assert.Equal(5, raised.GetProperty("count").GetInt64());
+        var lines = JsonLines.Records(result.Stdout, "anomaly").Where(r => Side(r, "id") == "connection-refused").ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Equal(6, lines[^1].GetProperty("count").GetInt64());
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        Assert.Equal(1, summary.GetProperty("anomalies").GetProperty("connection-refused").GetInt32());
+        Assert.Equal(6, JsonLines.Records(result.Stdout, "connection").Count(r => Side(r, "conn_state") == "REJ"));
+        Assert.All(refused, port => Assert.Contains(JsonLines.Records(result.Stdout, "connection"), r => OrigPort(r) == port));
+    }
+
+    [LiveCaptureFact]
     public void QuietLink_ClockStillAdvances_SoTimeWaitExpiresAndClosedConnectionsAreWritten()
     {
         using var loopback = new Loopback();

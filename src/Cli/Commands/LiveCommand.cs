@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using TcpState.Analysis;
+using TcpState.Analysis.Anomalies;
 using TcpState.Analysis.Live;
 using TcpState.Capture.Decoding;
 using TcpState.Capture.Files;
@@ -176,13 +177,14 @@ internal static class LiveCommand
         var screen = dashboard ? new Dashboard() : null;
         ILiveOutput output = (ILiveOutput?)json ?? screen!;
 
-        var analysis = new CaptureAnalysis(request.Analysis, request.Decoder, new FanOutSink(statistics, output));
+        var analysis = new CaptureAnalysis(request.Analysis, request.Decoder, new FanOutSink(statistics, output), new DetectorSettings());
         analysis.Tracker.AddObserver(census);
         if (request.Transitions && json is not null)
             analysis.Tracker.AddObserver(json);
         var session = new LiveSession(source, analysis, census, output,
             request.Limits with { StatusInterval = dashboard ? TimeSpan.FromSeconds(1) : request.StatsInterval },
             request.Capture.ReadTimeout, pcap, request.WritePath);
+        analysis.Anomalies!.AddSink(session.Anomalies);
 
         StopReason reason;
         using (StopOnSignals(session))
@@ -219,6 +221,9 @@ internal static class LiveCommand
         Tracker = analysis.Tracker,
         Problems = problems,
         ChecksumsVerified = request.Decoder.VerifyChecksums,
+        Anomalies = analysis.Anomalies!.BySeverity.ToList(),
+        AnomaliesNotListed = analysis.Anomalies.NotListed,
+        DetectorEntriesForgotten = analysis.Anomalies.DetectorEntriesForgotten,
         Capture = new LiveCaptureReport
         {
             Device = source.Device,

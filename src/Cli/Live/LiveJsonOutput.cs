@@ -14,8 +14,8 @@ namespace TcpState.Cli.Live;
 /// the link goes quiet, so a pipe sees each line promptly while a busy capture does not pay a write per line.
 /// </summary>
 /// <remarks>
-/// An anomaly keeps growing after it is raised; at the end of the run, each one whose count or last time moved since
-/// its line was written is written once more, so the last line for an (id, subject) carries its final figures.
+/// An anomaly keeps growing after it is raised; at the end of the run every anomaly is written once more with its final
+/// figures (as <c>read</c> writes them) before the summary, so the last line for an (id, subject) is the final one.
 /// </remarks>
 internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDisposable
 {
@@ -23,7 +23,6 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
     private readonly Stream _output;
     private readonly JsonLinesWriter _records;
     private readonly Utf8JsonWriter _json;
-    private readonly List<(Anomaly Anomaly, long Count, PacketTime LastSeen)> _anomalies = [];
 
     public LiveJsonOutput(Stream output)
     {
@@ -38,7 +37,6 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
     {
         AnomalyJson.Write(_json, anomaly);
         EndLine();
-        _anomalies.Add((anomaly, anomaly.Count, anomaly.LastSeen));
     }
 
     public void OnStatus(LiveStatus status)
@@ -84,17 +82,9 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
 
     public void Flush() => _output.Flush();
 
-    /// <summary>Final anomaly figures, then the summary line.</summary>
+    /// <summary>Every anomaly with its final figures, then the summary line.</summary>
     public void End(RunReport report)
     {
-        foreach (var (anomaly, count, lastSeen) in _anomalies)
-        {
-            if (anomaly.Count != count || anomaly.LastSeen != lastSeen)
-            {
-                AnomalyJson.Write(_json, anomaly);
-                EndLine();
-            }
-        }
         _records.End(report);
         _output.Flush();
     }
