@@ -55,6 +55,7 @@ internal sealed class LiveSession
     private readonly LiveLimits _limits;
     private readonly TimeSpan _readTimeout;
     private int _stopReason = -1;
+    private long _stopAt = long.MaxValue;
     private long _startTicks;
     private long _framesWrittenAtFlush;
 
@@ -73,7 +74,8 @@ internal sealed class LiveSession
     }
 
     /// <summary>
-    /// Where anomaly detectors report: the alert feed (through the census) and the output's <c>anomaly</c> records.
+    /// Where the anomaly engine reports as anomalies fire: the alert feed (through the census) and the output's
+    /// <c>anomaly</c> records.
     /// </summary>
     public IAnomalySink Anomalies { get; }
 
@@ -85,12 +87,23 @@ internal sealed class LiveSession
 
     public StopReason? Reason => _stopReason < 0 ? null : (StopReason)_stopReason;
 
-    /// <summary>Ends the capture from any thread (a signal handler, the dashboard's 'q'); the first reason given wins.</summary>
+    /// <summary>
+    /// Ends the capture from any thread (a signal handler, the dashboard's 'q'); the first reason given wins. Except
+    /// after -c, reading goes on for one read timeout more: TPACKET_V3 hands over a part-filled block only when that
+    /// timeout expires, so packets the kernel captured just before Ctrl+C would otherwise be neither analysed nor
+    /// written to the -w file.
+    /// </summary>
     public void RequestStop(StopReason reason)
     {
-        Interlocked.CompareExchange(ref _stopReason, (int)reason, -1);
-        _source.RequestStop();
+        if (Interlocked.CompareExchange(ref _stopReason, (int)reason, -1) != -1)
+            return;
+        long drain = reason == StopReason.PacketCount ? 0 : DrainTicks(_readTimeout);
+        Volatile.Write(ref _stopAt, Stopwatch.GetTimestamp() + drain);
     }
+
+    /// <summary>One read timeout, and a little more for the kernel's block timer (it runs in jiffies).</summary>
+    private static long DrainTicks(TimeSpan readTimeout) =>
+        (long)((readTimeout.TotalSeconds + 0.05) * Stopwatch.Frequency);
 
     /// <summary>Captures until stopped, then settles every connection still tracked. Returns why it stopped.</summary>
     public StopReason Run()
@@ -138,6 +151,8 @@ internal sealed class LiveSession
             }
             if (now >= deadline)
                 RequestStop(StopReason.Duration);
+            if (now >= Volatile.Read(ref _stopAt))
+                break;
         }
 
         if (_source.Status == SourceStatus.Unreadable)
