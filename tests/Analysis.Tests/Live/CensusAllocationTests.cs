@@ -1,18 +1,23 @@
+using TcpState.Analysis.Anomalies;
 using TcpState.Analysis.Live;
 
 namespace TcpState.Analysis.Tests.Live;
 
-/// <summary>The live path adds the census to every segment; it must keep the tracker's zero-allocation promise.</summary>
+/// <summary>
+/// Live capture adds the census and the anomaly engine to every segment, the observers <c>tcpstate live</c> attaches;
+/// together they must keep the tracker's zero-allocation promise.
+/// </summary>
 public class CensusAllocationTests
 {
     [Fact]
-    public void TrackerWithCensus_AllocatesZeroBytesPerSegmentOverHundredThousandSegments()
+    public void TrackerWithCensusAndAnomalyEngine_AllocatesZeroBytesPerSegmentOverHundredThousandSegments()
     {
         var segments = TrackerAllocationTests.BuildConnections(40_000, spacingSeconds: 0.01);
         var statistics = new ConnectionStatistics();
         var tracker = new ConnectionTracker(new AnalysisOptions(), statistics);
         var census = new ConnectionCensus();
         tracker.AddObserver(census);
+        tracker.AddObserver(new AnomalyEngine(new DetectorSettings()));
 
         // As in TrackerAllocationTests: two windows after warm-up, one of which may carry the runtime's own few bytes.
         const int window = 100_000;
