@@ -3,8 +3,8 @@
 #
 #   bench/live-drops.sh [PACKETS_PER_SECOND] [SECONDS] [ROUNDS]
 #
-# bench/LoadLoop opens real TCP connections on 127.0.0.1 (handshake, 8 request/response exchanges, client-first
-# close) from 8 client threads, paced to PACKETS_PER_SECOND and stopped after SECONDS whatever happens. While it runs,
+# bench/LoadLoop opens real TCP connections to 127.0.0.1 from 127.1.x.y (handshake, 8 request/response exchanges,
+# client-first close) from 8 client threads, paced to PACKETS_PER_SECOND and stopped after SECONDS whatever happens. While it runs,
 # exactly one capture listens with the filter 'tcp port $PORT' (never two at once: they would compete for the CPU):
 #   tcpdump -w /dev/null           libpcap's default 2 MiB buffer
 #   tcpstate live -f json          its default 32 MiB buffer, JSON records to a file
@@ -104,12 +104,13 @@ PY
 run_dashboard() {
     local server="tcpstate-bench-$$" dll
     dll=$(pwd)/src/Cli/bin/Release/net10.0/tcpstate.dll
-    tmux -L "$server" new-session -d -x 200 -y 60 "dotnet '$dll' live -i lo --filter '$filter' 2>'$out/dashboard.err'; echo tcpstate-exited; sleep 600"
+    # A summary can be long (every anomaly listed): keep enough of the terminal's history to read its figures back.
+    tmux -L "$server" -f /dev/null start-server \; set-option -g history-limit 200000 \; new-session -d -x 200 -y 60 "dotnet '$dll' live -i lo --filter '$filter' 2>'$out/dashboard.err'; echo tcpstate-exited; sleep 600"
     wait_for "$out/dashboard.err" "listening on"
     "${loadloop[@]}" >"$out/load.txt"
     tmux -L "$server" send-keys q
     for _ in $(seq 1 300); do
-        tmux -L "$server" capture-pane -p -S -100 >"$out/dashboard.txt"
+        tmux -L "$server" capture-pane -p -S -200000 >"$out/dashboard.txt"
         grep -q tcpstate-exited "$out/dashboard.txt" && break
         sleep 0.1
     done

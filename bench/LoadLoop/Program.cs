@@ -42,7 +42,7 @@ public static class Program
         var stopwatch = Stopwatch.StartNew();
         var done = new long[clients];
         var workers = Enumerable.Range(0, clients)
-            .Select(i => new Thread(() => done[i] = Client(port, exchanges, pacer, stop.Token)) { IsBackground = true }).ToList();
+            .Select(i => new Thread(() => done[i] = Client(i, port, exchanges, pacer, stop.Token)) { IsBackground = true }).ToList();
         workers.ForEach(t => t.Start());
         workers.ForEach(t => t.Join());
         double elapsed = stopwatch.Elapsed.TotalSeconds;
@@ -55,8 +55,13 @@ public static class Program
         return 0;
     }
 
-    /// <summary>One client: connections one after another, each with its exchanges, closing first.</summary>
-    private static long Client(int port, int exchanges, Pacer pacer, CancellationToken stop)
+    /// <summary>
+    /// One client: connections one after another, each with its exchanges, closing first. Each connection comes from
+    /// the next of 250 loopback addresses (127.1.CLIENT.1–250): from a single address Linux would soon hand out a port
+    /// whose previous connection is still in TIME_WAIT (tcp_tw_reuse), which is an anomaly tcpstate reports on every
+    /// such connection, and the load is meant to look like ordinary traffic.
+    /// </summary>
+    private static long Client(int client, int port, int exchanges, Pacer pacer, CancellationToken stop)
     {
         var message = new byte[MessageSize];
         var reply = new byte[MessageSize];
@@ -67,6 +72,7 @@ public static class Program
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
+                socket.Bind(new IPEndPoint(new IPAddress([127, 1, (byte)client, (byte)(1 + connections % 250)]), 0));
                 socket.Connect(server);
                 for (int i = 0; i < exchanges && !stop.IsCancellationRequested; i++)
                 {
