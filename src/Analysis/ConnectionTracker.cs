@@ -38,7 +38,22 @@ public sealed class ConnectionTracker : IStateMachineListener
     public AnalysisOptions Options { get; }
 
     /// <summary>Adds an observer; it sees every segment, transition, note and finished connection from now on.</summary>
-    public void AddObserver(IConnectionObserver observer) => _observers = [.. _observers, observer];
+    public void AddObserver(IConnectionObserver observer)
+    {
+        _observers = [.. _observers, observer];
+        if (observer is ITrackerAttached attached)
+            attached.AttachedTo(this);
+    }
+
+    /// <summary>
+    /// Visits every connection tracked now. For the rare moments an observer needs the whole picture (an anomaly
+    /// firing), not for per-packet work: it walks the whole table.
+    /// </summary>
+    public void ForEachConnection(ConnectionVisitor visitor)
+    {
+        foreach (int index in _table.InUse())
+            visitor(new ConnectionView(ref _table[index], _transitions, FinishReason.Open));
+    }
 
     /// <summary>The packet clock: the latest packet time seen (or passed to <see cref="AdvanceTime"/>).</summary>
     public PacketTime Clock { get; private set; }
