@@ -357,7 +357,8 @@ public sealed class ConnectionTracker : IStateMachineListener
     void IStateMachineListener.OnTransition(Side side, RfcState from, RfcState to, PacketTime time)
     {
         ref var connection = ref _table[_current];
-        _transitions.TryAppend(ref connection, side, from, to, time);
+        if (Options.RecordTransitions)
+            _transitions.TryAppend(ref connection, side, from, to, time);
         if (to == RfcState.Established)
             connection.ReachedEstablished = true;
         if (_observers.Length > 0)

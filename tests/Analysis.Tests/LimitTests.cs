@@ -42,10 +42,14 @@ public class LimitTests
             log.TryAppend(ref connection, Side.A, RfcState.Established, RfcState.CloseWait, Start.AddSeconds(i));
 
         Assert.Equal(TransitionLog.MaxPerConnection, connection.TransitionCount);
-        Assert.Equal(TransitionLog.MaxPerConnection, log.EntriesInUse);
+        Assert.Equal(TransitionLog.MaxPerConnection / 8, log.BlocksInUse);
+        int recorded = 0;
+        foreach (var transition in log.Enumerate(connection))
+            recorded += transition.To == RfcState.CloseWait ? 1 : 0;
+        Assert.Equal(TransitionLog.MaxPerConnection, recorded);
         Assert.True((connection.Flags & ConnectionFlags.TransitionsTruncated) != 0);
         log.Release(ref connection);
-        Assert.Equal(0, log.EntriesInUse);
+        Assert.Equal(0, log.BlocksInUse);
     }
 
     [Fact]
