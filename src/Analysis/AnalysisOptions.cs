@@ -24,6 +24,12 @@ public sealed record AnalysisOptions
     /// </summary>
     public bool RecordTransitions { get; init; } = true;
 
+    /// <summary>
+    /// Keep a connection that is nothing but its originator's SYN (and retransmissions of it) as that SYN alone, and
+    /// rebuild the rest when anything more arrives: what makes a SYN flood cheap. Off only to check the rebuild.
+    /// </summary>
+    public bool HoldUnansweredSyns { get; init; } = true;
+
     /// <summary>The connection table's cap. When full, closed, then embryonic, then TIME_WAIT connections are evicted first.</summary>
     public int MaxConnections { get; init; } = 1_000_000;
 }

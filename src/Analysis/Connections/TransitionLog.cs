@@ -30,14 +30,12 @@ internal sealed class TransitionLog
 
     public int BlocksInUse { get; private set; }
 
-    public bool TryAppend(ref Connection connection, Side side, RfcState from, RfcState to, PacketTime time)
+    /// <summary>Records a transition; false when the connection already has <see cref="MaxPerConnection"/>.</summary>
+    public bool TryAppend(ref ConnectionDetail connection, Side side, RfcState from, RfcState to, PacketTime time)
     {
         int count = connection.TransitionCount;
         if (count >= MaxPerConnection)
-        {
-            connection.Flags |= ConnectionFlags.TransitionsTruncated;
             return false;
-        }
         if (count % BlockSize == 0)
         {
             int block = AllocateBlock();
@@ -50,7 +48,7 @@ internal sealed class TransitionLog
         return true;
     }
 
-    public void Release(ref Connection connection)
+    public void Release(ref ConnectionDetail connection)
     {
         int block = connection.TransitionCount == 0 ? -1 : connection.TransitionHead;
         while (block >= 0)
@@ -65,7 +63,7 @@ internal sealed class TransitionLog
         connection.TransitionHead = connection.TransitionTail = -1;
     }
 
-    public Enumerator Enumerate(in Connection connection) =>
+    public Enumerator Enumerate(in ConnectionDetail connection) =>
         new(this, connection.TransitionCount == 0 ? -1 : connection.TransitionHead, connection.TransitionCount);
 
     private int AllocateBlock()
