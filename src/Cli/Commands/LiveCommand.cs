@@ -177,7 +177,9 @@ internal static class LiveCommand
         var screen = dashboard ? new Dashboard() : null;
         ILiveOutput output = (ILiveOutput?)json ?? screen!;
 
-        var analysis = new CaptureAnalysis(request.Analysis, request.Decoder, new FanOutSink(statistics, output), new DetectorSettings());
+        // The dashboard shows counts and ages, never a connection's transition list: don't keep them.
+        var analysisOptions = request.Analysis with { RecordTransitions = !dashboard };
+        var analysis = new CaptureAnalysis(analysisOptions, request.Decoder, new FanOutSink(statistics, output), new DetectorSettings());
         analysis.Tracker.AddObserver(census);
         if (request.Transitions && json is not null)
             analysis.Tracker.AddObserver(json);

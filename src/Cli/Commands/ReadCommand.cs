@@ -36,9 +36,13 @@ internal static class ReadCommand
         settings.AddTo(command);
         command.SetAction(result => Run(
             result.GetValue(files)!, result.GetValue(format), result.GetValue(output), result.GetValue(filter),
-            settings.Analysis(result), settings.Decoder(result)));
+            settings.Analysis(result) with { RecordTransitions = ShowsTransitions(result.GetValue(format)) },
+            settings.Decoder(result)));
         return command;
     }
+
+    /// <summary>Only the one-line-per-connection formats print the transition lists.</summary>
+    private static bool ShowsTransitions(OutputFormat format) => format is OutputFormat.Json or OutputFormat.Zeek or OutputFormat.Csv;
 
     private static int Run(string[] files, OutputFormat format, string? outputPath, string? filterExpression,
         AnalysisOptions analysisOptions, Capture.Decoding.DecoderOptions decoderOptions)
