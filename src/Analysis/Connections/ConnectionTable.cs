@@ -35,6 +35,21 @@ internal sealed class ConnectionTable
 
     public ref Connection this[int index] => ref _slots[index];
 
+    /// <summary>Asks the CPU to start loading the hash bucket of a key with this hash; see <see cref="MemoryHint"/>.</summary>
+    public void PrefetchBucket(int hash) => MemoryHint.Prefetch(ref _buckets[hash & _bucketMask]);
+
+    /// <summary>
+    /// Starts loading the first slot chained from the bucket (already prefetched), and returns that slot's index or -1.
+    /// Most buckets hold at most one connection, so this is the slot the lookup will compare.
+    /// </summary>
+    public int PrefetchFirstSlot(int hash)
+    {
+        int index = _buckets[hash & _bucketMask];
+        if (index >= 0)
+            MemoryHint.Prefetch(ref _slots[index]);
+        return index;
+    }
+
     public int Find(in ConnectionKey key)
     {
         int index = _buckets[key.GetHashCode() & _bucketMask];

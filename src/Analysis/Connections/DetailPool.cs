@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TcpState.Analysis.Connections;
 
 /// <summary>
@@ -15,6 +17,8 @@ internal sealed class DetailPool
     public int InUse { get; private set; }
 
     public ref ConnectionDetail this[int index] => ref _items[index];
+
+    public void Prefetch(int index) => MemoryHint.Prefetch(ref _items[index], Unsafe.SizeOf<ConnectionDetail>());
 
     /// <summary>A detail reset to a fresh connection's: both endpoints and Zeek's model initial, no transitions.</summary>
     public int Rent()
