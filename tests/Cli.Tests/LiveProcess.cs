@@ -28,17 +28,7 @@ internal sealed partial class LiveProcess : IDisposable
 
     public static LiveProcess Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tcpstate.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var process = new Process { StartInfo = TcpstateProcess.StartInfo(args), EnableRaisingEvents = true };
         var live = new LiveProcess(process);
         process.OutputDataReceived += (_, e) => live.OnStdout(e.Data);
         process.ErrorDataReceived += (_, e) => live.OnStderr(e.Data);

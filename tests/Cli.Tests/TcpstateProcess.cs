@@ -9,7 +9,8 @@ internal static class TcpstateProcess
 
     public static Result Run(params string[] args) => Run(args, stdin: null);
 
-    public static Result Run(string[] args, byte[]? stdin, string? workingDirectory = null)
+    /// <summary>The built tcpstate.dll under <c>dotnet</c>, every standard stream redirected.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -22,6 +23,12 @@ internal static class TcpstateProcess
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tcpstate.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
+        return start;
+    }
+
+    public static Result Run(string[] args, byte[]? stdin, string? workingDirectory = null)
+    {
+        var start = StartInfo(args, workingDirectory);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -19,19 +19,7 @@ public class CensusAllocationTests
         tracker.AddObserver(census);
         tracker.AddObserver(new AnomalyEngine(new DetectorSettings()));
 
-        // As in TrackerAllocationTests: two windows after warm-up, one of which may carry the runtime's own few bytes.
-        const int window = 100_000;
-        int index = 0;
-        for (; index < segments.Length - 2 * window; index++)
-            tracker.Process(segments[index]);
-        var allocatedPerWindow = new long[2];
-        for (int w = 0; w < 2; w++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int end = index + window; index < end; index++)
-                tracker.Process(segments[index]);
-            allocatedPerWindow[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        var allocatedPerWindow = TrackerAllocationTests.AllocatedInLastTwoWindows(tracker, segments);
 
         Assert.True(census.TakeSnapshot(tracker.Clock).TimeWait > 1000, "the run should hold many TIME_WAIT endpoints");
         Assert.True(allocatedPerWindow.Min() == 0, $"bytes allocated per window: {string.Join(", ", allocatedPerWindow)}");
