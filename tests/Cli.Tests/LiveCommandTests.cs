@@ -231,20 +231,30 @@ public class LiveCommandTests
     }
 
     [LiveCaptureFact]
-    public void InterfaceVanishingMidCapture_EndsWithTheSummaryAndOneErrorLine_ExitCode2()
+    public void InterfaceVanishingMidCapture_EndsWithTheSummaryOneErrorLineAndAValidPcap_ExitCode2()
     {
-        // A veth pair in a private network namespace: capture on one end, then delete it. Nothing outside is touched.
+        // A veth pair in a private network namespace: capture on one end, send SYNs out of it, then delete it. Nothing
+        // outside the namespace is touched.
         using var directory = new TemporaryDirectory();
         string dll = Path.Combine(AppContext.BaseDirectory, "tcpstate.dll");
         string json = Path.Combine(directory.Path, "out.json"), err = Path.Combine(directory.Path, "err.txt");
+        string pcap = Path.Combine(directory.Path, "vanish.pcap");
         string script =
-            "ip link add tcpstate0 type veth peer name tcpstate1 && ip link set tcpstate0 up && ip link set tcpstate1 up || exit 99\n" +
-            $"dotnet '{dll}' live -i tcpstate0 -f json > '{json}' 2> '{err}' &\n" +
+            "ip link add tcpstate0 type veth peer name tcpstate1 && ip link set tcpstate1 address 02:00:00:00:00:02 &&\n" +
+            "  ip link set tcpstate0 up && ip link set tcpstate1 up || exit 99\n" +
+            // A permanent neighbour that never answers: SYNs to it leave through tcpstate0 and are never answered.
+            "ip addr add 10.9.0.1/24 dev tcpstate0 && ip neigh add 10.9.0.2 lladdr 02:00:00:00:00:02 dev tcpstate0 nud permanent || exit 98\n" +
+            $"dotnet '{dll}' live -i tcpstate0 -f json --filter tcp -w '{pcap}' > '{json}' 2> '{err}' &\n" +
             "pid=$!\n" +
             // Wait (bounded) for the capture to be in place, as the other tests wait for 'listening on'.
             $"for i in $(seq 1 600); do grep -q 'listening on' '{err}' && break; sleep 0.1; done\n" +
+            "for port in 7 9 13; do timeout 20 bash -c \"exec 3<>/dev/tcp/10.9.0.2/$port\" >/dev/null 2>&1 & clients=\"$clients $!\"; done\n" +
+            // Then (bounded) for the -w file to hold the three SYNs: its header and three records of 16 + at least 54 bytes.
+            $"for i in $(seq 1 600); do [ $(stat -c %s '{pcap}') -ge {24 + 3 * (16 + 54)} ] && break; sleep 0.1; done\n" +
             "ip link del tcpstate0\n" +
-            "wait $pid\n";
+            "wait $pid; status=$?\n" +
+            "kill $clients 2>/dev/null\n" +
+            "exit $status\n";
 
         var shell = UnprivilegedCopy.Run("unshare", "-n", "sh", "-c", script);
 
@@ -253,9 +263,26 @@ public class LiveCommandTests
         Assert.Equal(2, stderr.Length);
         Assert.StartsWith("tcpstate: listening on tcpstate0", stderr[0]);
         Assert.StartsWith("tcpstate: capture on tcpstate0 failed: ", stderr[1]);
-        var summary = Assert.Single(JsonLines.Records(File.ReadAllText(json), "summary"));
-        Assert.Equal("capture_error", summary.GetProperty("capture").GetProperty("stop_reason").GetString());
+        var output = File.ReadAllText(json);
+        var summary = Assert.Single(JsonLines.Records(output, "summary"));
+        var capture = summary.GetProperty("capture");
+        Assert.Equal("capture_error", capture.GetProperty("stop_reason").GetString());
         Assert.Equal(stderr[1]["tcpstate: ".Length..], Assert.Single(summary.GetProperty("errors").EnumerateArray()).GetString());
+
+        // Every frame read before the interface went is in the file, whole, and reads back as the same connections.
+        long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
+        Assert.True(read >= 3, $"{read} frames read");
+        Assert.Equal(read, capture.GetProperty("frames_written").GetInt64());
+        Assert.Equal(read, PcapRecords.CountWhole(pcap));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
+        Assert.Equal(0, reread.ExitCode);
+        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
+        Assert.Equal(read, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
+        AssertNoErrors(fromFile);
+        var live = JsonLines.Records(output, "connection").Select(c => (OrigPort(c), Side(c, "conn_state"))).Order().ToList();
+        Assert.Equal(3, live.Count);
+        Assert.All(live, c => Assert.Equal("S0", c.Item2));
+        Assert.Equal(live, JsonLines.Records(reread.Stdout, "connection").Select(c => (OrigPort(c), Side(c, "conn_state"))).Order());
     }
 
     [Fact]
@@ -269,6 +296,13 @@ public class LiveCommandTests
         Assert.Null(Commands.LiveCommand.ParseDuration(null));
         Assert.Throws<UserFacingException>(() => Commands.LiveCommand.ParseDuration("soon"));
         Assert.Throws<UserFacingException>(() => Commands.LiveCommand.ParseDuration("-1"));
+    }
+
+    /// <summary>A summary with no input problem: no truncated or damaged record.</summary>
+    private static void AssertNoErrors(JsonElement summary)
+    {
+        if (summary.TryGetProperty("errors", out var errors))
+            Assert.Empty(errors.EnumerateArray());
     }
 
     private static (string, string, string) States(JsonElement connection) =>
