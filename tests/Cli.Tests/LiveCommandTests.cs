@@ -285,6 +285,42 @@ public class LiveCommandTests
         Assert.Equal(live, JsonLines.Records(reread.Stdout, "connection").Select(c => (OrigPort(c), Side(c, "conn_state"))).Order());
     }
 
+    [LiveCaptureTheory]
+    [InlineData(LiveProcess.SigTerm)]
+    [InlineData(LiveProcess.SigInt)]
+    public void SignalWhileWritingUnderLoad_EndsWithTheSummary_AndEveryRecordOfThePcapWhole(int signal)
+    {
+        using var directory = new TemporaryDirectory();
+        string pcap = Path.Combine(directory.Path, "load.pcap");
+        using var loopback = new Loopback();
+        using var live = LiveProcess.Start("live", "-i", "lo", "-f", "json", "--filter", $"tcp port {loopback.Port}", "-w", pcap);
+        live.WaitUntilListening();
+
+        // Connections, each with 16 KiB, one after another until stopped (at most 5,000); the signal comes once the
+        // file has grown past 1 MiB, with the load still running and the writer in the middle of it.
+        using var load = new LoopbackLoad(loopback.Listener, maxConnections: 5000, payloadBytes: 16 * 1024);
+        WaitForFileSize(live, pcap, 1 << 20);
+        Assert.True(load.Completed < 5000, "the load ended before the signal");
+        live.Signal(signal);
+        var result = live.WaitForExit();
+        load.Stop();
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotContain("error", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        Assert.Equal("interrupt", summary.GetProperty("capture").GetProperty("stop_reason").GetString());
+        long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
+        Assert.Equal(read, summary.GetProperty("capture").GetProperty("frames_written").GetInt64());
+        Assert.Equal(read, PcapRecords.CountWhole(pcap));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
+        Assert.Equal(0, reread.ExitCode);
+        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
+        Assert.Equal(read, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
+        AssertNoErrors(fromFile);
+        Assert.Equal(summary.GetProperty("connections").GetProperty("total").GetInt64(),
+            fromFile.GetProperty("connections").GetProperty("total").GetInt64());
+    }
+
     [Fact]
     public void DurationArgument_TakesSecondsAndUnits()
     {
@@ -303,6 +339,18 @@ public class LiveCommandTests
     {
         if (summary.TryGetProperty("errors", out var errors))
             Assert.Empty(errors.EnumerateArray());
+    }
+
+    /// <summary>Polls (bounded) until the file is at least <paramref name="bytes"/> long; the live process must still run.</summary>
+    private static void WaitForFileSize(LiveProcess live, string path, long bytes)
+    {
+        var deadline = DateTime.UtcNow + LiveProcess.Guard;
+        while (!File.Exists(path) || new FileInfo(path).Length < bytes)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{path} did not reach {bytes} bytes; stderr: {live.Stderr}");
+            Assert.False(live.HasExited, $"tcpstate exited before {path} reached {bytes} bytes; stderr: {live.Stderr}");
+            Thread.Sleep(20);
+        }
     }
 
     private static (string, string, string) States(JsonElement connection) =>

@@ -26,16 +26,23 @@ internal sealed partial class LiveProcess : IDisposable
         _process = process;
     }
 
-    public static LiveProcess Start(params string[] args)
+    /// <summary>Starts the tcpstate built beside the tests with <paramref name="args"/>.</summary>
+    public static LiveProcess Start(params string[] args) =>
+        StartCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "tcpstate.dll"), .. args]);
+
+    /// <summary>
+    /// Starts <paramref name="program"/>: tcpstate from elsewhere, or a wrapper that ends by running it (the process's
+    /// output is read the same way; signals go to <paramref name="program"/>'s process).
+    /// </summary>
+    public static LiveProcess StartCommand(string program, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tcpstate.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -50,6 +57,8 @@ internal sealed partial class LiveProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
 
     public string Stderr
     {
