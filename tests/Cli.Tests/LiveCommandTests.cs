@@ -321,6 +321,51 @@ public class LiveCommandTests
             fromFile.GetProperty("connections").GetProperty("total").GetInt64());
     }
 
+    [LiveCaptureFact]
+    public void FullDiskOnWrite_StopsTheCaptureWithOneLineAndTheSummary_KeepingTheWholeRecordsThatFit()
+    {
+        // A 64 KiB tmpfs in a private mount namespace stands for the full disk; the host's mounts are untouched. The
+        // file is copied out once tcpstate has ended, before the namespace (and the tmpfs) go.
+        using var directory = new TemporaryDirectory();
+        string small = Path.Combine(directory.Path, "small"), kept = Path.Combine(directory.Path, "kept.pcap");
+        Directory.CreateDirectory(small);
+        string pcap = Path.Combine(small, "x.pcap");
+        string dll = Path.Combine(AppContext.BaseDirectory, "tcpstate.dll");
+        using var loopback = new Loopback();
+        using var live = LiveProcess.StartCommand("unshare", "-m", "sh", "-c",
+            $"mount -t tmpfs -o size=64k tcpstate-full '{small}' || exit 99\n" +
+            $"dotnet '{dll}' live -i lo -f json --filter 'tcp port {loopback.Port}' -w '{pcap}'; status=$?\n" +
+            $"cp '{pcap}' '{kept}'; exit $status\n");
+        live.WaitUntilListening();
+
+        using var load = new LoopbackLoad(loopback.Listener, maxConnections: 2000, payloadBytes: 1000);
+        var result = live.WaitForExit();
+        load.Stop();
+
+        Assert.Equal(2, result.ExitCode);
+        var stderr = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, stderr.Length);
+        Assert.StartsWith("tcpstate: listening on lo", stderr[0]);
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        var capture = summary.GetProperty("capture");
+        Assert.Equal("write_error", capture.GetProperty("stop_reason").GetString());
+        long written = capture.GetProperty("frames_written").GetInt64();
+        Assert.Equal($"tcpstate: cannot write {pcap}: no space left on device; capture stopped, the file keeps the first {written} packets",
+            stderr[1]);
+        Assert.Equal(stderr[1]["tcpstate: ".Length..], Assert.Single(summary.GetProperty("errors").EnumerateArray()).GetString());
+        Assert.True(written > 0, "nothing was written before the disk filled");
+        Assert.True(summary.GetProperty("frames").GetProperty("read").GetInt64() >= written);
+
+        // What it kept is a valid pcap, cut back to its last whole record, within the 64 KiB.
+        Assert.True(new FileInfo(kept).Length <= 64 * 1024);
+        Assert.Equal(written, PcapRecords.CountWhole(kept));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", kept);
+        Assert.Equal(0, reread.ExitCode);
+        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
+        Assert.Equal(written, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
+        AssertNoErrors(fromFile);
+    }
+
     [Fact]
     public void DurationArgument_TakesSecondsAndUnits()
     {

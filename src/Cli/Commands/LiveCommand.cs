@@ -185,7 +185,7 @@ internal static class LiveCommand
             analysis.Tracker.AddObserver(json);
         var session = new LiveSession(source, analysis, census, output,
             request.Limits with { StatusInterval = dashboard ? TimeSpan.FromSeconds(1) : request.StatsInterval },
-            request.Capture.ReadTimeout, pcap, request.WritePath);
+            request.Capture.ReadTimeout, pcap);
         analysis.Anomalies!.AddSink(session.Anomalies);
 
         StopReason reason;
@@ -203,6 +203,8 @@ internal static class LiveCommand
         var problems = new List<string>();
         if (reason == StopReason.CaptureError && source.ErrorMessage is not null)
             problems.Add(source.ErrorMessage);
+        if (pcap?.Error is { } writeError)
+            problems.Add($"{writeError}; {(reason == StopReason.WriteError ? "capture stopped, " : "")}the file keeps the first {pcap.FramesWritten} packets");
         var report = Report(request, source, analysis, statistics, session, reason, pcap, problems);
         if (json is not null)
             json.End(report);
@@ -215,7 +217,7 @@ internal static class LiveCommand
     }
 
     private static RunReport Report(LiveRequest request, LivePacketSource source, CaptureAnalysis analysis,
-        ConnectionStatistics statistics, LiveSession session, StopReason reason, PcapWriter? pcap, List<string> problems) => new()
+        ConnectionStatistics statistics, LiveSession session, StopReason reason, LiveCaptureFile? pcap, List<string> problems) => new()
     {
         Inputs = [source.Device],
         Frames = analysis.Accounting,
@@ -281,21 +283,10 @@ internal static class LiveCommand
         }
     }
 
-    private static PcapWriter CreatePcap(string path, LivePacketSource source)
-    {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserFacingException($"cannot write {path}: {e.Message}");
-        }
-        // Nanosecond files when the kernel gives nanoseconds, so reading the file back gives the very same times.
-        return new PcapWriter(stream, source.LinkType, source.SnapshotLength,
+    // Nanosecond files when the kernel gives nanoseconds, so reading the file back gives the very same times.
+    private static LiveCaptureFile CreatePcap(string path, LivePacketSource source) =>
+        LiveCaptureFile.Create(path, source.LinkType, source.SnapshotLength,
             source.NanosecondTimestamps ? PcapTimestampPrecision.Nanoseconds : PcapTimestampPrecision.Microseconds);
-    }
 
     /// <summary>
     /// Ctrl+C (SIGINT) and SIGTERM end the capture cleanly: the tracker settles, the summary is written and the -w file
@@ -374,6 +365,7 @@ internal static class LiveCommand
         StopReason.Quit => "quit",
         StopReason.PacketCount => "packet_count",
         StopReason.Duration => "duration",
+        StopReason.WriteError => "write_error",
         _ => "capture_error",
     };
 
