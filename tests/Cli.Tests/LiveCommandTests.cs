@@ -366,6 +366,105 @@ public class LiveCommandTests
         AssertNoErrors(fromFile);
     }
 
+    [LiveCaptureFact]
+    public void DropPrivileges_CapturesAsThatUserWithNoCapabilityLeft_AndTheFileIsItsOwn()
+    {
+        // A world-readable copy: after the switch, nobody must still be able to load tcpstate's assemblies.
+        using var copy = UnprivilegedCopy.Create();
+        using var directory = new TemporaryDirectory();
+        Assert.Equal(0, UnprivilegedCopy.Run("chmod", "1777", directory.Path).ExitCode); // nobody creates the file in it
+        string pcap = Path.Combine(directory.Path, "f.pcap");
+        var (uid, gid) = Account("nobody");
+        using var loopback = new Loopback();
+        using var live = LiveProcess.StartCommand("dotnet", copy.Dll, "live", "-i", "lo", "--filter", $"tcp port {loopback.Port}",
+            "-Z", "nobody", "-f", "json", "-w", pcap, "--events", "transitions");
+        live.WaitUntilListening();
+
+        int client = loopback.NormalExchange();
+        live.WaitForRecord("transition", r => IsTransition(r, client, "orig", "TIME_WAIT"), "the client to reach TIME_WAIT");
+        // Still capturing: every thread runs as nobody:nogroup (real, effective, saved, filesystem ids), in no other
+        // group, with no capability left.
+        int threads = 0;
+        foreach (var task in Directory.GetDirectories($"/proc/{live.Id}/task"))
+        {
+            string[] status;
+            try
+            {
+                status = File.ReadAllLines(Path.Combine(task, "status"));
+            }
+            catch (IOException)
+            {
+                continue; // a thread that ended meanwhile
+            }
+            threads++;
+            Assert.Equal([uid, uid, uid, uid], Field(status, "Uid"));
+            Assert.Equal([gid, gid, gid, gid], Field(status, "Gid"));
+            Assert.All(Field(status, "Groups"), group => Assert.Equal(gid, group));
+            Assert.Equal([0L], Field(status, "CapEff"));
+            Assert.Equal([0L], Field(status, "CapPrm"));
+        }
+        Assert.True(threads > 1, $"{threads} threads seen");
+        live.Signal(LiveProcess.SigInt);
+        var result = live.WaitForExit();
+
+        Assert.Equal(0, result.ExitCode);
+        var connection = Assert.Single(JsonLines.Records(result.Stdout, "connection"), r => OrigPort(r) == client);
+        Assert.Equal(("SF", "TIME_WAIT", "CLOSED"), States(connection));
+        Assert.Equal($"{uid}:{gid}\n", UnprivilegedCopy.Run("stat", "-c", "%u:%g", pcap).Stdout);
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
+        Assert.Equal(read, summary.GetProperty("capture").GetProperty("frames_written").GetInt64());
+        Assert.Equal(read, PcapRecords.CountWhole(pcap));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
+        Assert.Equal(0, reread.ExitCode);
+        Assert.Equal(WithoutEndReason(connection),
+            WithoutEndReason(Assert.Single(JsonLines.Records(reread.Stdout, "connection"), r => OrigPort(r) == client)));
+    }
+
+    [LiveCaptureFact]
+    public void DropPrivileges_ThenAFolderTheUserCannotWrite_SaysSoInOneLine_ExitCode2()
+    {
+        using var copy = UnprivilegedCopy.Create();
+        using var directory = new TemporaryDirectory(); // root's, not writable by nobody
+        string pcap = Path.Combine(directory.Path, "f.pcap");
+
+        var result = UnprivilegedCopy.Run("dotnet", copy.Dll, "live", "-i", "lo", "-Z", "nobody", "-w", pcap, "--duration", "200ms");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"tcpstate: cannot write {pcap}: permission denied (as user 'nobody', after --drop-privileges)\n", result.Stderr);
+        Assert.False(File.Exists(pcap));
+    }
+
+    [Fact]
+    public void DropPrivileges_ToAnUnknownUser_FailsAtOnceInOneLine_ExitCode2()
+    {
+        var result = TcpstateProcess.Run("live", "-i", "lo", "-Z", "tcpstate-no-such-user");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("tcpstate: --drop-privileges: no user named 'tcpstate-no-such-user'\n", result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [LiveCaptureFact]
+    public void DropPrivileges_WithOnlyCapNetRaw_WorksForTheUserItRunsAs_AndRefusesAnother()
+    {
+        using var copy = UnprivilegedCopy.Create();
+        var setcap = System.Diagnostics.Process.Start("setcap", ["cap_net_raw=eip", copy.Executable])!;
+        setcap.WaitForExit();
+        Assert.Equal(0, setcap.ExitCode);
+
+        var same = copy.RunAsNobody(copy.Executable, "live", "-i", "lo", "-Z", "nobody", "-f", "json", "--filter", "tcp port 9", "--duration", "200ms");
+        var other = copy.RunAsNobody(copy.Executable, "live", "-i", "lo", "-Z", "daemon", "-f", "json", "--filter", "tcp port 9", "--duration", "200ms");
+
+        Assert.Equal(0, same.ExitCode);
+        Assert.Single(JsonLines.Records(same.Stdout, "summary"));
+        Assert.Equal(2, other.ExitCode);
+        var line = Assert.Single(other.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("tcpstate: --drop-privileges: cannot switch to user 'daemon' ", line);
+        Assert.EndsWith(": operation not permitted; switching user needs root (CAP_SETUID and CAP_SETGID)", line);
+        Assert.Equal("", other.Stdout);
+    }
+
     [Fact]
     public void DurationArgument_TakesSecondsAndUnits()
     {
@@ -396,6 +495,23 @@ public class LiveCommandTests
             Assert.False(live.HasExited, $"tcpstate exited before {path} reached {bytes} bytes; stderr: {live.Stderr}");
             Thread.Sleep(20);
         }
+    }
+
+    /// <summary>A user's uid and primary gid, from the password file.</summary>
+    private static (long Uid, long Gid) Account(string name)
+    {
+        var fields = File.ReadLines("/etc/passwd").Select(l => l.Split(':')).Single(f => f[0] == name);
+        return (long.Parse(fields[2]), long.Parse(fields[3]));
+    }
+
+    /// <summary>The numbers of a /proc/PID/status line ("Uid:\t0\t0\t0\t0"); Cap* lines are hexadecimal.</summary>
+    private static long[] Field(string[] status, string name)
+    {
+        var values = status.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..]
+            .Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        return values.Select(v => name.StartsWith("Cap", StringComparison.Ordinal)
+            ? long.Parse(v, System.Globalization.NumberStyles.HexNumber)
+            : long.Parse(v)).ToArray();
     }
 
     private static (string, string, string) States(JsonElement connection) =>
