@@ -231,20 +231,30 @@ public class LiveCommandTests
     }
 
     [LiveCaptureFact]
-    public void InterfaceVanishingMidCapture_EndsWithTheSummaryAndOneErrorLine_ExitCode2()
+    public void InterfaceVanishingMidCapture_EndsWithTheSummaryOneErrorLineAndAValidPcap_ExitCode2()
     {
-        // A veth pair in a private network namespace: capture on one end, then delete it. Nothing outside is touched.
+        // A veth pair in a private network namespace: capture on one end, send SYNs out of it, then delete it. Nothing
+        // outside the namespace is touched.
         using var directory = new TemporaryDirectory();
         string dll = Path.Combine(AppContext.BaseDirectory, "tcpstate.dll");
         string json = Path.Combine(directory.Path, "out.json"), err = Path.Combine(directory.Path, "err.txt");
+        string pcap = Path.Combine(directory.Path, "vanish.pcap");
         string script =
-            "ip link add tcpstate0 type veth peer name tcpstate1 && ip link set tcpstate0 up && ip link set tcpstate1 up || exit 99\n" +
-            $"dotnet '{dll}' live -i tcpstate0 -f json > '{json}' 2> '{err}' &\n" +
+            "ip link add tcpstate0 type veth peer name tcpstate1 && ip link set tcpstate1 address 02:00:00:00:00:02 &&\n" +
+            "  ip link set tcpstate0 up && ip link set tcpstate1 up || exit 99\n" +
+            // A permanent neighbour that never answers: SYNs to it leave through tcpstate0 and are never answered.
+            "ip addr add 10.9.0.1/24 dev tcpstate0 && ip neigh add 10.9.0.2 lladdr 02:00:00:00:00:02 dev tcpstate0 nud permanent || exit 98\n" +
+            $"dotnet '{dll}' live -i tcpstate0 -f json --filter tcp -w '{pcap}' > '{json}' 2> '{err}' &\n" +
             "pid=$!\n" +
             // Wait (bounded) for the capture to be in place, as the other tests wait for 'listening on'.
             $"for i in $(seq 1 600); do grep -q 'listening on' '{err}' && break; sleep 0.1; done\n" +
+            "for port in 7 9 13; do timeout 20 bash -c \"exec 3<>/dev/tcp/10.9.0.2/$port\" >/dev/null 2>&1 & clients=\"$clients $!\"; done\n" +
+            // Then (bounded) for the -w file to hold the three SYNs: its header and three records of 16 + at least 54 bytes.
+            $"for i in $(seq 1 600); do [ $(stat -c %s '{pcap}') -ge {24 + 3 * (16 + 54)} ] && break; sleep 0.1; done\n" +
             "ip link del tcpstate0\n" +
-            "wait $pid\n";
+            "wait $pid; status=$?\n" +
+            "kill $clients 2>/dev/null\n" +
+            "exit $status\n";
 
         var shell = UnprivilegedCopy.Run("unshare", "-n", "sh", "-c", script);
 
@@ -253,9 +263,206 @@ public class LiveCommandTests
         Assert.Equal(2, stderr.Length);
         Assert.StartsWith("tcpstate: listening on tcpstate0", stderr[0]);
         Assert.StartsWith("tcpstate: capture on tcpstate0 failed: ", stderr[1]);
-        var summary = Assert.Single(JsonLines.Records(File.ReadAllText(json), "summary"));
-        Assert.Equal("capture_error", summary.GetProperty("capture").GetProperty("stop_reason").GetString());
+        var output = File.ReadAllText(json);
+        var summary = Assert.Single(JsonLines.Records(output, "summary"));
+        var capture = summary.GetProperty("capture");
+        Assert.Equal("capture_error", capture.GetProperty("stop_reason").GetString());
         Assert.Equal(stderr[1]["tcpstate: ".Length..], Assert.Single(summary.GetProperty("errors").EnumerateArray()).GetString());
+
+        // Every frame read before the interface went is in the file, whole, and reads back as the same connections.
+        long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
+        Assert.True(read >= 3, $"{read} frames read");
+        Assert.Equal(read, capture.GetProperty("frames_written").GetInt64());
+        Assert.Equal(read, PcapRecords.CountWhole(pcap));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
+        Assert.Equal(0, reread.ExitCode);
+        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
+        Assert.Equal(read, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
+        AssertNoErrors(fromFile);
+        var live = JsonLines.Records(output, "connection").Select(c => (OrigPort(c), Side(c, "conn_state"))).Order().ToList();
+        Assert.Equal(3, live.Count);
+        Assert.All(live, c => Assert.Equal("S0", c.Item2));
+        Assert.Equal(live, JsonLines.Records(reread.Stdout, "connection").Select(c => (OrigPort(c), Side(c, "conn_state"))).Order());
+    }
+
+    [LiveCaptureTheory]
+    [InlineData(LiveProcess.SigTerm)]
+    [InlineData(LiveProcess.SigInt)]
+    public void SignalWhileWritingUnderLoad_EndsWithTheSummary_AndEveryRecordOfThePcapWhole(int signal)
+    {
+        using var directory = new TemporaryDirectory();
+        string pcap = Path.Combine(directory.Path, "load.pcap");
+        using var loopback = new Loopback();
+        using var live = LiveProcess.Start("live", "-i", "lo", "-f", "json", "--filter", $"tcp port {loopback.Port}", "-w", pcap);
+        live.WaitUntilListening();
+
+        // Connections, each with 16 KiB, one after another until stopped (at most 5,000); the signal comes once the
+        // file has grown past 1 MiB, with the load still running and the writer in the middle of it.
+        using var load = new LoopbackLoad(loopback.Listener, maxConnections: 5000, payloadBytes: 16 * 1024);
+        WaitForFileSize(live, pcap, 1 << 20);
+        Assert.True(load.Completed < 5000, "the load ended before the signal");
+        live.Signal(signal);
+        var result = live.WaitForExit();
+        load.Stop();
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotContain("error", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        Assert.Equal("interrupt", summary.GetProperty("capture").GetProperty("stop_reason").GetString());
+        long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
+        Assert.Equal(read, summary.GetProperty("capture").GetProperty("frames_written").GetInt64());
+        Assert.Equal(read, PcapRecords.CountWhole(pcap));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
+        Assert.Equal(0, reread.ExitCode);
+        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
+        Assert.Equal(read, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
+        AssertNoErrors(fromFile);
+        Assert.Equal(summary.GetProperty("connections").GetProperty("total").GetInt64(),
+            fromFile.GetProperty("connections").GetProperty("total").GetInt64());
+    }
+
+    [LiveCaptureFact]
+    public void FullDiskOnWrite_StopsTheCaptureWithOneLineAndTheSummary_KeepingTheWholeRecordsThatFit()
+    {
+        // A 64 KiB tmpfs in a private mount namespace stands for the full disk; the host's mounts are untouched. The
+        // file is copied out once tcpstate has ended, before the namespace (and the tmpfs) go.
+        using var directory = new TemporaryDirectory();
+        string small = Path.Combine(directory.Path, "small"), kept = Path.Combine(directory.Path, "kept.pcap");
+        Directory.CreateDirectory(small);
+        string pcap = Path.Combine(small, "x.pcap");
+        string dll = Path.Combine(AppContext.BaseDirectory, "tcpstate.dll");
+        using var loopback = new Loopback();
+        using var live = LiveProcess.StartCommand("unshare", "-m", "sh", "-c",
+            $"mount -t tmpfs -o size=64k tcpstate-full '{small}' || exit 99\n" +
+            $"dotnet '{dll}' live -i lo -f json --filter 'tcp port {loopback.Port}' -w '{pcap}'; status=$?\n" +
+            $"cp '{pcap}' '{kept}'; exit $status\n");
+        live.WaitUntilListening();
+
+        using var load = new LoopbackLoad(loopback.Listener, maxConnections: 2000, payloadBytes: 1000);
+        var result = live.WaitForExit();
+        load.Stop();
+
+        Assert.Equal(2, result.ExitCode);
+        var stderr = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, stderr.Length);
+        Assert.StartsWith("tcpstate: listening on lo", stderr[0]);
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        var capture = summary.GetProperty("capture");
+        Assert.Equal("write_error", capture.GetProperty("stop_reason").GetString());
+        long written = capture.GetProperty("frames_written").GetInt64();
+        Assert.Equal($"tcpstate: cannot write {pcap}: no space left on device; capture stopped, the file keeps the first {written} packets",
+            stderr[1]);
+        Assert.Equal(stderr[1]["tcpstate: ".Length..], Assert.Single(summary.GetProperty("errors").EnumerateArray()).GetString());
+        Assert.True(written > 0, "nothing was written before the disk filled");
+        Assert.True(summary.GetProperty("frames").GetProperty("read").GetInt64() >= written);
+
+        // What it kept is a valid pcap, cut back to its last whole record, within the 64 KiB.
+        Assert.True(new FileInfo(kept).Length <= 64 * 1024);
+        Assert.Equal(written, PcapRecords.CountWhole(kept));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", kept);
+        Assert.Equal(0, reread.ExitCode);
+        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
+        Assert.Equal(written, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
+        AssertNoErrors(fromFile);
+    }
+
+    [LiveCaptureFact]
+    public void DropPrivileges_CapturesAsThatUserWithNoCapabilityLeft_AndTheFileIsItsOwn()
+    {
+        // A world-readable copy: after the switch, nobody must still be able to load tcpstate's assemblies.
+        using var copy = UnprivilegedCopy.Create();
+        using var directory = new TemporaryDirectory();
+        Assert.Equal(0, UnprivilegedCopy.Run("chmod", "1777", directory.Path).ExitCode); // nobody creates the file in it
+        string pcap = Path.Combine(directory.Path, "f.pcap");
+        var (uid, gid) = Account("nobody");
+        using var loopback = new Loopback();
+        using var live = LiveProcess.StartCommand("dotnet", copy.Dll, "live", "-i", "lo", "--filter", $"tcp port {loopback.Port}",
+            "-Z", "nobody", "-f", "json", "-w", pcap, "--events", "transitions");
+        live.WaitUntilListening();
+
+        int client = loopback.NormalExchange();
+        live.WaitForRecord("transition", r => IsTransition(r, client, "orig", "TIME_WAIT"), "the client to reach TIME_WAIT");
+        // Still capturing: every thread runs as nobody:nogroup (real, effective, saved, filesystem ids), in no other
+        // group, with no capability left.
+        int threads = 0;
+        foreach (var task in Directory.GetDirectories($"/proc/{live.Id}/task"))
+        {
+            string[] status;
+            try
+            {
+                status = File.ReadAllLines(Path.Combine(task, "status"));
+            }
+            catch (IOException)
+            {
+                continue; // a thread that ended meanwhile
+            }
+            threads++;
+            Assert.Equal([uid, uid, uid, uid], Field(status, "Uid"));
+            Assert.Equal([gid, gid, gid, gid], Field(status, "Gid"));
+            Assert.All(Field(status, "Groups"), group => Assert.Equal(gid, group));
+            Assert.Equal([0L], Field(status, "CapEff"));
+            Assert.Equal([0L], Field(status, "CapPrm"));
+        }
+        Assert.True(threads > 1, $"{threads} threads seen");
+        live.Signal(LiveProcess.SigInt);
+        var result = live.WaitForExit();
+
+        Assert.Equal(0, result.ExitCode);
+        var connection = Assert.Single(JsonLines.Records(result.Stdout, "connection"), r => OrigPort(r) == client);
+        Assert.Equal(("SF", "TIME_WAIT", "CLOSED"), States(connection));
+        Assert.Equal($"{uid}:{gid}\n", UnprivilegedCopy.Run("stat", "-c", "%u:%g", pcap).Stdout);
+        var summary = Assert.Single(JsonLines.Records(result.Stdout, "summary"));
+        long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
+        Assert.Equal(read, summary.GetProperty("capture").GetProperty("frames_written").GetInt64());
+        Assert.Equal(read, PcapRecords.CountWhole(pcap));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
+        Assert.Equal(0, reread.ExitCode);
+        Assert.Equal(WithoutEndReason(connection),
+            WithoutEndReason(Assert.Single(JsonLines.Records(reread.Stdout, "connection"), r => OrigPort(r) == client)));
+    }
+
+    [LiveCaptureFact]
+    public void DropPrivileges_ThenAFolderTheUserCannotWrite_SaysSoInOneLine_ExitCode2()
+    {
+        using var copy = UnprivilegedCopy.Create();
+        using var directory = new TemporaryDirectory(); // root's, not writable by nobody
+        string pcap = Path.Combine(directory.Path, "f.pcap");
+
+        var result = UnprivilegedCopy.Run("dotnet", copy.Dll, "live", "-i", "lo", "-Z", "nobody", "-w", pcap, "--duration", "200ms");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"tcpstate: cannot write {pcap}: permission denied (as user 'nobody', after --drop-privileges)\n", result.Stderr);
+        Assert.False(File.Exists(pcap));
+    }
+
+    [Fact]
+    public void DropPrivileges_ToAnUnknownUser_FailsAtOnceInOneLine_ExitCode2()
+    {
+        var result = TcpstateProcess.Run("live", "-i", "lo", "-Z", "tcpstate-no-such-user");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("tcpstate: --drop-privileges: no user named 'tcpstate-no-such-user'\n", result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [LiveCaptureFact]
+    public void DropPrivileges_WithOnlyCapNetRaw_WorksForTheUserItRunsAs_AndRefusesAnother()
+    {
+        using var copy = UnprivilegedCopy.Create();
+        var setcap = System.Diagnostics.Process.Start("setcap", ["cap_net_raw=eip", copy.Executable])!;
+        setcap.WaitForExit();
+        Assert.Equal(0, setcap.ExitCode);
+
+        var same = copy.RunAsNobody(copy.Executable, "live", "-i", "lo", "-Z", "nobody", "-f", "json", "--filter", "tcp port 9", "--duration", "200ms");
+        var other = copy.RunAsNobody(copy.Executable, "live", "-i", "lo", "-Z", "daemon", "-f", "json", "--filter", "tcp port 9", "--duration", "200ms");
+
+        Assert.Equal(0, same.ExitCode);
+        Assert.Single(JsonLines.Records(same.Stdout, "summary"));
+        Assert.Equal(2, other.ExitCode);
+        var line = Assert.Single(other.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("tcpstate: --drop-privileges: cannot switch to user 'daemon' ", line);
+        Assert.EndsWith(": operation not permitted; switching user needs root (CAP_SETUID and CAP_SETGID)", line);
+        Assert.Equal("", other.Stdout);
     }
 
     [Fact]
@@ -269,6 +476,42 @@ public class LiveCommandTests
         Assert.Null(Commands.LiveCommand.ParseDuration(null));
         Assert.Throws<UserFacingException>(() => Commands.LiveCommand.ParseDuration("soon"));
         Assert.Throws<UserFacingException>(() => Commands.LiveCommand.ParseDuration("-1"));
+    }
+
+    /// <summary>A summary with no input problem: no truncated or damaged record.</summary>
+    private static void AssertNoErrors(JsonElement summary)
+    {
+        if (summary.TryGetProperty("errors", out var errors))
+            Assert.Empty(errors.EnumerateArray());
+    }
+
+    /// <summary>Polls (bounded) until the file is at least <paramref name="bytes"/> long; the live process must still run.</summary>
+    private static void WaitForFileSize(LiveProcess live, string path, long bytes)
+    {
+        var deadline = DateTime.UtcNow + LiveProcess.Guard;
+        while (!File.Exists(path) || new FileInfo(path).Length < bytes)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{path} did not reach {bytes} bytes; stderr: {live.Stderr}");
+            Assert.False(live.HasExited, $"tcpstate exited before {path} reached {bytes} bytes; stderr: {live.Stderr}");
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>A user's uid and primary gid, from the password file.</summary>
+    private static (long Uid, long Gid) Account(string name)
+    {
+        var fields = File.ReadLines("/etc/passwd").Select(l => l.Split(':')).Single(f => f[0] == name);
+        return (long.Parse(fields[2]), long.Parse(fields[3]));
+    }
+
+    /// <summary>The numbers of a /proc/PID/status line ("Uid:\t0\t0\t0\t0"); Cap* lines are hexadecimal.</summary>
+    private static long[] Field(string[] status, string name)
+    {
+        var values = status.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..]
+            .Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        return values.Select(v => name.StartsWith("Cap", StringComparison.Ordinal)
+            ? long.Parse(v, System.Globalization.NumberStyles.HexNumber)
+            : long.Parse(v)).ToArray();
     }
 
     private static (string, string, string) States(JsonElement connection) =>

@@ -26,9 +26,17 @@ internal sealed partial class LiveProcess : IDisposable
         _process = process;
     }
 
-    public static LiveProcess Start(params string[] args)
+    /// <summary>Starts the tcpstate built beside the tests with <paramref name="args"/>.</summary>
+    public static LiveProcess Start(params string[] args) =>
+        StartCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "tcpstate.dll"), .. args]);
+
+    /// <summary>
+    /// Starts <paramref name="program"/>: tcpstate from elsewhere, or a wrapper that ends by running it (the process's
+    /// output is read the same way; signals go to <paramref name="program"/>'s process).
+    /// </summary>
+    public static LiveProcess StartCommand(string program, params string[] args)
     {
-        var process = new Process { StartInfo = TcpstateProcess.StartInfo(args), EnableRaisingEvents = true };
+        var process = new Process { StartInfo = TcpstateProcess.CommandStartInfo(program, args), EnableRaisingEvents = true };
         var live = new LiveProcess(process);
         process.OutputDataReceived += (_, e) => live.OnStdout(e.Data);
         process.ErrorDataReceived += (_, e) => live.OnStderr(e.Data);
@@ -40,6 +48,8 @@ internal sealed partial class LiveProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
 
     public string Stderr
     {

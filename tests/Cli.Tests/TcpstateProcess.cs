@@ -10,9 +10,13 @@ internal static class TcpstateProcess
     public static Result Run(params string[] args) => Run(args, stdin: null);
 
     /// <summary>The built tcpstate.dll under <c>dotnet</c>, every standard stream redirected.</summary>
-    public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory = null)
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory = null) =>
+        CommandStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "tcpstate.dll"), .. args], workingDirectory);
+
+    /// <summary><paramref name="program"/> (tcpstate from elsewhere, or a wrapper that runs it), every standard stream redirected.</summary>
+    public static ProcessStartInfo CommandStartInfo(string program, IEnumerable<string> args, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
@@ -20,7 +24,6 @@ internal static class TcpstateProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tcpstate.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         return start;

@@ -83,12 +83,16 @@ internal static class LiveCommand
         {
             Description = "libpcap immediate mode: each packet handed over at once instead of within 100 ms (needs a bigger buffer)",
         };
+        var dropPrivileges = new Option<string?>("--drop-privileges", "-Z")
+        {
+            Description = "Once the interface is open, run as this user (as tcpdump's -Z): the -w file is then created as that user",
+        };
         var settings = new AnalysisSettings();
 
         var command = new Command("live", "Analyse live traffic: a dashboard of connection states, rates and alerts, or JSON lines")
         {
             device, filter, filterWords, snaplen, promisc, bufferSize, write, count, duration, format, events, statsInterval,
-            verifyChecksums, immediate, settings.TimeWait, settings.IdleTimeout, settings.MaxConnections,
+            verifyChecksums, immediate, dropPrivileges, settings.TimeWait, settings.IdleTimeout, settings.MaxConnections,
         };
         command.SetAction(result =>
         {
@@ -113,6 +117,7 @@ internal static class LiveCommand
             double interval = result.GetValue(statsInterval);
             if (interval <= 0)
                 throw new UserFacingException("--stats-interval must be more than zero seconds");
+            var user = result.GetValue(dropPrivileges) is { } name ? PrivilegeDrop.Resolve(name) : null;
 
             var request = new LiveRequest
             {
@@ -126,6 +131,7 @@ internal static class LiveCommand
                     ImmediateMode = result.GetValue(immediate),
                 },
                 WritePath = result.GetValue(write),
+                User = user,
                 Limits = new LiveLimits { PacketCount = packets, Duration = ParseDuration(result.GetValue(duration)) },
                 Format = Enum.Parse<LiveFormat>(result.GetValue(format)!, ignoreCase: true),
                 Transitions = (result.GetValue(events) ?? []).Contains("transitions"),
@@ -142,6 +148,7 @@ internal static class LiveCommand
     {
         public required LiveCaptureOptions Capture { get; init; }
         public string? WritePath { get; init; }
+        public PrivilegeDrop.User? User { get; init; }
         public required LiveLimits Limits { get; init; }
         public required LiveFormat Format { get; init; }
         public bool Transitions { get; init; }
@@ -169,7 +176,10 @@ internal static class LiveCommand
         if (dashboard)
             Dashboard.WarmUp(request.Capture.Device, Capture.LinkType.Ethernet);
         using var source = Open(request.Capture);
-        using var pcap = request.WritePath is null ? null : CreatePcap(request.WritePath, source);
+        // As tcpdump: the device is open and filtered, so root is no longer needed — not even for the -w file.
+        if (request.User is not null)
+            PrivilegeDrop.SwitchTo(request.User);
+        using var pcap = request.WritePath is null ? null : CreatePcap(request.WritePath, source, request.User);
         var statistics = new ConnectionStatistics();
         var census = new ConnectionCensus();
         using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
@@ -185,7 +195,7 @@ internal static class LiveCommand
             analysis.Tracker.AddObserver(json);
         var session = new LiveSession(source, analysis, census, output,
             request.Limits with { StatusInterval = dashboard ? TimeSpan.FromSeconds(1) : request.StatsInterval },
-            request.Capture.ReadTimeout, pcap, request.WritePath);
+            request.Capture.ReadTimeout, pcap);
         analysis.Anomalies!.AddSink(session.Anomalies);
 
         StopReason reason;
@@ -203,6 +213,8 @@ internal static class LiveCommand
         var problems = new List<string>();
         if (reason == StopReason.CaptureError && source.ErrorMessage is not null)
             problems.Add(source.ErrorMessage);
+        if (pcap?.Error is { } writeError)
+            problems.Add($"{writeError}; {(reason == StopReason.WriteError ? "capture stopped, " : "")}the file keeps the first {pcap.FramesWritten} packets");
         var report = Report(request, source, analysis, statistics, session, reason, pcap, problems);
         if (json is not null)
             json.End(report);
@@ -215,7 +227,7 @@ internal static class LiveCommand
     }
 
     private static RunReport Report(LiveRequest request, LivePacketSource source, CaptureAnalysis analysis,
-        ConnectionStatistics statistics, LiveSession session, StopReason reason, PcapWriter? pcap, List<string> problems) => new()
+        ConnectionStatistics statistics, LiveSession session, StopReason reason, LiveCaptureFile? pcap, List<string> problems) => new()
     {
         Inputs = [source.Device],
         Frames = analysis.Accounting,
@@ -281,20 +293,18 @@ internal static class LiveCommand
         }
     }
 
-    private static PcapWriter CreatePcap(string path, LivePacketSource source)
+    private static LiveCaptureFile CreatePcap(string path, LivePacketSource source, PrivilegeDrop.User? user)
     {
-        FileStream stream;
         try
         {
-            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            // Nanosecond files when the kernel gives nanoseconds, so reading the file back gives the very same times.
+            return LiveCaptureFile.Create(path, source.LinkType, source.SnapshotLength,
+                source.NanosecondTimestamps ? PcapTimestampPrecision.Nanoseconds : PcapTimestampPrecision.Microseconds);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UserFacingException e) when (user is not null)
         {
-            throw new UserFacingException($"cannot write {path}: {e.Message}");
+            throw new UserFacingException($"{e.Message} (as user '{user.Name}', after --drop-privileges)");
         }
-        // Nanosecond files when the kernel gives nanoseconds, so reading the file back gives the very same times.
-        return new PcapWriter(stream, source.LinkType, source.SnapshotLength,
-            source.NanosecondTimestamps ? PcapTimestampPrecision.Nanoseconds : PcapTimestampPrecision.Microseconds);
     }
 
     /// <summary>
@@ -374,6 +384,7 @@ internal static class LiveCommand
         StopReason.Quit => "quit",
         StopReason.PacketCount => "packet_count",
         StopReason.Duration => "duration",
+        StopReason.WriteError => "write_error",
         _ => "capture_error",
     };
 

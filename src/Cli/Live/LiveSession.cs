@@ -3,7 +3,6 @@ using TcpState.Analysis;
 using TcpState.Analysis.Anomalies;
 using TcpState.Analysis.Live;
 using TcpState.Capture;
-using TcpState.Capture.Files;
 using TcpState.Capture.Live;
 
 namespace TcpState.Cli.Live;
@@ -16,6 +15,8 @@ internal enum StopReason
     PacketCount,
     Duration,
     CaptureError,
+    /// <summary>The -w file could not be written (a full disk): the capture stops, as tcpdump's does.</summary>
+    WriteError,
 }
 
 internal sealed record LiveLimits
@@ -49,8 +50,7 @@ internal sealed class LiveSession
     private readonly LivePacketSource _source;
     private readonly CaptureAnalysis _analysis;
     private readonly ConnectionCensus _census;
-    private readonly PcapWriter? _writer;
-    private readonly string? _writePath;
+    private readonly LiveCaptureFile? _file;
     private readonly ILiveOutput _output;
     private readonly LiveLimits _limits;
     private readonly TimeSpan _readTimeout;
@@ -60,7 +60,7 @@ internal sealed class LiveSession
     private long _framesWrittenAtFlush;
 
     public LiveSession(LivePacketSource source, CaptureAnalysis analysis, ConnectionCensus census, ILiveOutput output,
-        LiveLimits limits, TimeSpan readTimeout, PcapWriter? writer = null, string? writePath = null)
+        LiveLimits limits, TimeSpan readTimeout, LiveCaptureFile? file = null)
     {
         _source = source;
         _analysis = analysis;
@@ -68,8 +68,7 @@ internal sealed class LiveSession
         _output = output;
         _limits = limits;
         _readTimeout = readTimeout;
-        _writer = writer;
-        _writePath = writePath;
+        _file = file;
         Anomalies = new AnomalyFanOut(census, output);
     }
 
@@ -91,13 +90,13 @@ internal sealed class LiveSession
     /// Ends the capture from any thread (a signal handler, the dashboard's 'q'); the first reason given wins. Except
     /// after -c, reading goes on for one read timeout more: TPACKET_V3 hands over a part-filled block only when that
     /// timeout expires, so packets the kernel captured just before Ctrl+C would otherwise be neither analysed nor
-    /// written to the -w file.
+    /// written to the -w file. (After a write error nothing more could be written: it stops at once too.)
     /// </summary>
     public void RequestStop(StopReason reason)
     {
         if (Interlocked.CompareExchange(ref _stopReason, (int)reason, -1) != -1)
             return;
-        long drain = reason == StopReason.PacketCount ? 0 : DrainTicks(_readTimeout);
+        long drain = reason is StopReason.PacketCount or StopReason.WriteError ? 0 : DrainTicks(_readTimeout);
         Volatile.Write(ref _stopAt, Stopwatch.GetTimestamp() + drain);
     }
 
@@ -121,7 +120,8 @@ internal sealed class LiveSession
         {
             if (_source.TryReadFrame(out var frame))
             {
-                _writer?.WriteFrame(frame);
+                if (_file is not null && !_file.TryWrite(frame))
+                    RequestStop(StopReason.WriteError);
                 _analysis.Process(frame);
                 if (++FramesRead >= packetLimit)
                     RequestStop(StopReason.PacketCount);
@@ -162,7 +162,7 @@ internal sealed class LiveSession
         // Timers due by now fire (as they would have on the next idle tick); then whatever is left is written out.
         tracker.AdvanceTime(IdleClock());
         FinalStatistics = _source.ReadStatistics();
-        _writer?.Dispose();
+        _file?.Dispose();
         _analysis.Complete();
         _output.Flush();
         return Reason!.Value;
@@ -181,8 +181,8 @@ internal sealed class LiveSession
         TcpFrames = _analysis.Accounting.Tcp,
         ConnectionsTracked = _analysis.Tracker.ActiveConnections,
         ConnectionsCreated = _analysis.Tracker.ConnectionsCreated,
-        WritePath = _writePath,
-        FramesWritten = _writer?.FramesWritten ?? 0,
+        WritePath = _file?.Path,
+        FramesWritten = _file?.FramesWritten ?? 0,
     };
 
     private PacketTime IdleClock() => WallClock.Now().AddNanoseconds(-(long)(_readTimeout.TotalMilliseconds * 1_000_000));
@@ -190,11 +190,12 @@ internal sealed class LiveSession
     private void Flush()
     {
         _output.Flush();
-        if (_writer is not null && _writer.FramesWritten != _framesWrittenAtFlush)
+        if (_file is not null && _file.FramesWritten != _framesWrittenAtFlush)
         {
             // The -w file stays readable while the capture runs, and a crash loses at most the last tenth of a second.
-            _writer.Flush();
-            _framesWrittenAtFlush = _writer.FramesWritten;
+            if (!_file.TryFlush())
+                RequestStop(StopReason.WriteError);
+            _framesWrittenAtFlush = _file.FramesWritten;
         }
     }
 

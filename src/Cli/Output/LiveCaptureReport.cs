@@ -13,7 +13,7 @@ internal sealed record LiveCaptureReport
     public required CaptureStatistics Statistics { get; init; }
     /// <summary>Wall-clock seconds the capture ran.</summary>
     public required double Seconds { get; init; }
-    /// <summary>interrupt, packet_count, duration, quit or capture_error.</summary>
+    /// <summary>interrupt, packet_count, duration, quit, capture_error or write_error.</summary>
     public required string StopReason { get; init; }
     public string? WritePath { get; init; }
     public long FramesWritten { get; init; }
