@@ -273,12 +273,7 @@ public class LiveCommandTests
         long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
         Assert.True(read >= 3, $"{read} frames read");
         Assert.Equal(read, capture.GetProperty("frames_written").GetInt64());
-        Assert.Equal(read, PcapRecords.CountWhole(pcap));
-        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
-        Assert.Equal(0, reread.ExitCode);
-        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
-        Assert.Equal(read, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
-        AssertNoErrors(fromFile);
+        var (reread, fromFile) = ReadBackWhole(pcap, read);
         var live = JsonLines.Records(output, "connection").Select(c => (OrigPort(c), Side(c, "conn_state"))).Order().ToList();
         Assert.Equal(3, live.Count);
         Assert.All(live, c => Assert.Equal("S0", c.Item2));
@@ -311,12 +306,7 @@ public class LiveCommandTests
         Assert.Equal("interrupt", summary.GetProperty("capture").GetProperty("stop_reason").GetString());
         long read = summary.GetProperty("frames").GetProperty("read").GetInt64();
         Assert.Equal(read, summary.GetProperty("capture").GetProperty("frames_written").GetInt64());
-        Assert.Equal(read, PcapRecords.CountWhole(pcap));
-        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
-        Assert.Equal(0, reread.ExitCode);
-        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
-        Assert.Equal(read, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
-        AssertNoErrors(fromFile);
+        var (reread, fromFile) = ReadBackWhole(pcap, read);
         Assert.Equal(summary.GetProperty("connections").GetProperty("total").GetInt64(),
             fromFile.GetProperty("connections").GetProperty("total").GetInt64());
     }
@@ -358,12 +348,7 @@ public class LiveCommandTests
 
         // What it kept is a valid pcap, cut back to its last whole record, within the 64 KiB.
         Assert.True(new FileInfo(kept).Length <= 64 * 1024);
-        Assert.Equal(written, PcapRecords.CountWhole(kept));
-        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", kept);
-        Assert.Equal(0, reread.ExitCode);
-        var fromFile = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
-        Assert.Equal(written, fromFile.GetProperty("frames").GetProperty("read").GetInt64());
-        AssertNoErrors(fromFile);
+        ReadBackWhole(kept, written);
     }
 
     [LiveCaptureFact]
@@ -479,6 +464,21 @@ public class LiveCommandTests
     }
 
     /// <summary>A summary with no input problem: no truncated or damaged record.</summary>
+    /// <summary>
+    /// The pcap holds exactly <paramref name="frames"/> whole records, and <c>tcpstate read</c> reads them all back
+    /// without an error; returns that run and its summary.
+    /// </summary>
+    private static (TcpstateProcess.Result Reread, JsonElement Summary) ReadBackWhole(string pcap, long frames)
+    {
+        Assert.Equal(frames, PcapRecords.CountWhole(pcap));
+        var reread = TcpstateProcess.Run("read", "-f", "json", "-C", pcap);
+        Assert.Equal(0, reread.ExitCode);
+        var summary = Assert.Single(JsonLines.Records(reread.Stdout, "summary"));
+        Assert.Equal(frames, summary.GetProperty("frames").GetProperty("read").GetInt64());
+        AssertNoErrors(summary);
+        return (reread, summary);
+    }
+
     private static void AssertNoErrors(JsonElement summary)
     {
         if (summary.TryGetProperty("errors", out var errors))
