@@ -40,9 +40,47 @@ public sealed class Anomaly
     public PacketTime LastSeen { get; set; }
     /// <summary>How many times it was observed (connections, probes, RSTs — the detector says which).</summary>
     public long Count { get; set; }
-    public required string Message { get; set; }
+
+    private string _message = "";
+    private readonly Dictionary<string, object> _details = [];
+    private Action<Anomaly>? _describe;
+    private bool _changed;
+
+    /// <summary>What happened, in a sentence or two: rewritten from the detector's figures when they have changed.</summary>
+    public required string Message
+    {
+        get { Refresh(); return _message; }
+        set => _message = value;
+    }
+
     /// <summary>Detector-specific figures (peak half-open, distinct sources, stall seconds ...), for JSON output and reports.</summary>
-    public Dictionary<string, object> Details { get; } = [];
+    public Dictionary<string, object> Details
+    {
+        get { Refresh(); return _details; }
+    }
+
+    /// <summary>
+    /// Gives the anomaly a way to write its message and details from the detector's figures. A host-level anomaly's
+    /// figures move with every connection that adds to it (a flood adds one per SYN); writing the sentence each time
+    /// would cost a string per packet, so the detector calls <see cref="Changed"/> instead and the sentence is written
+    /// when someone reads it. Reads happen on the thread that runs the detectors.
+    /// </summary>
+    public void DescribeWith(Action<Anomaly> describe)
+    {
+        _describe = describe;
+        _changed = true;
+    }
+
+    /// <summary>The detector's figures behind this anomaly have moved: message and details are rewritten when next read.</summary>
+    public void Changed() => _changed = true;
+
+    private void Refresh()
+    {
+        if (!_changed || _describe is null)
+            return;
+        _changed = false;
+        _describe(this);
+    }
 
     public IReadOnlyList<string> Evidence => _evidence;
 

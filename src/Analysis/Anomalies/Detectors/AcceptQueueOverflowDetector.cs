@@ -56,10 +56,24 @@ internal sealed class AcceptQueueOverflowDetector(AnomalyEngine engine) : Anomal
         if (listener.Anomaly is null && recent < Settings.AcceptQueueOverflowThreshold)
             return;
 
-        var anomaly = listener.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.AcceptQueueOverflow, AnomalyLevel.Host, key.ToString(), time);
+        if (listener.Anomaly is null)
+        {
+            listener.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.AcceptQueueOverflow, AnomalyLevel.Host, key.ToString(), time);
+            listener.Anomaly.DescribeWith(Describer(key, listener));
+        }
+        var anomaly = listener.Anomaly;
         anomaly.LastSeen = time;
         anomaly.Count = listener.Ignored + listener.Reset;
+        anomaly.Changed();
         listener.Early.MoveTo(anomaly);
+        Engine.Raise(anomaly);
+    }
+
+    // A method of its own: a lambda in the caller would make the compiler allocate its closure on every call.
+    private static Action<Anomaly> Describer(EndpointKey key, Listener listener) => anomaly => Describe(anomaly, key, listener);
+
+    private static void Describe(Anomaly anomaly, EndpointKey key, Listener listener)
+    {
         anomaly.Details["handshake_acks_ignored"] = listener.Ignored;
         anomaly.Details["handshake_acks_reset"] = listener.Reset;
         anomaly.Message =
@@ -67,6 +81,5 @@ internal sealed class AcceptQueueOverflowDetector(AnomalyEngine engine) : Anomal
             $"{listener.Ignored} had their final ACK ignored (SYN-ACK retransmitted: tcp_abort_on_overflow=0), " +
             $"{listener.Reset} were answered with RST (tcp_abort_on_overflow=1). The application is not calling accept() " +
             "fast enough or its listen() backlog is too small (check ss -lnt Recv-Q against Send-Q, and somaxconn).";
-        Engine.Raise(anomaly);
     }
 }

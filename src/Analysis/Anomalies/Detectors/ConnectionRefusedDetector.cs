@@ -50,16 +50,29 @@ internal sealed class ConnectionRefusedDetector(AnomalyEngine engine) : AnomalyD
         if (destination.Anomaly is null && recent < Settings.ConnectionRefusedThreshold)
             return;
 
-        var anomaly = destination.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.ConnectionRefused, AnomalyLevel.Host, key.ToString(), segment.Timestamp);
+        if (destination.Anomaly is null)
+        {
+            destination.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.ConnectionRefused, AnomalyLevel.Host, key.ToString(), segment.Timestamp);
+            destination.Anomaly.DescribeWith(Describer(key, destination));
+        }
+        var anomaly = destination.Anomaly;
         anomaly.LastSeen = segment.Timestamp;
         anomaly.Count = destination.Refused;
+        anomaly.Changed();
         destination.Early.MoveTo(anomaly);
+        Engine.Raise(anomaly);
+    }
+
+    // A method of its own: a lambda in OnSegment would make the compiler allocate its closure on every call.
+    private static Action<Anomaly> Describer(EndpointKey key, Destination destination) => anomaly => Describe(anomaly, key, destination);
+
+    private static void Describe(Anomaly anomaly, EndpointKey key, Destination destination)
+    {
         anomaly.Details["refused"] = destination.Refused;
         anomaly.Details["distinct_sources"] = destination.Sources.Count;
         anomaly.Message =
             $"{destination.Refused} connection attempts to {key} from {destination.Sources.Count}{(destination.Sources.Capped ? "+" : "")} source(s) were refused: " +
             "the host answered each SYN with RST because nothing listens on that port (service down, wrong port, " +
             "or a firewall rejecting with reset).";
-        Engine.Raise(anomaly);
     }
 }

@@ -76,8 +76,12 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
 
         source.Hosts.Add(target.Address);
         source.Ports.Add(target.Port);
-        var subject = connection.OriginatorAddress.ToString();
-        var anomaly = source.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.PortScan, AnomalyLevel.Host, subject, time);
+        if (source.Anomaly is null)
+        {
+            source.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.PortScan, AnomalyLevel.Host, connection.OriginatorAddress.ToString(), time);
+            source.Anomaly.DescribeWith(Describer(source));
+        }
+        var anomaly = source.Anomaly;
         if (!anomaly.Raised)
         {
             // The targets that crossed the threshold count too.
@@ -91,15 +95,23 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
         if (time > anomaly.LastSeen) anomaly.LastSeen = time;
         anomaly.Count = source.Refused + source.Unanswered;
         source.Early.MoveTo(anomaly);
+        anomaly.Changed();
+        Engine.Raise(anomaly);
+    }
+
+    // A method of its own: a lambda in Probe would make the compiler allocate its closure on every call.
+    private static Action<Anomaly> Describer(Source source) => anomaly => Describe(anomaly, source);
+
+    private static void Describe(Anomaly anomaly, Source source)
+    {
         anomaly.Details["refused"] = source.Refused;
         anomaly.Details["unanswered"] = source.Unanswered;
         anomaly.Details["distinct_ports"] = source.Ports.Count;
         anomaly.Details["distinct_hosts"] = source.Hosts.Count;
         anomaly.Message =
-            $"{subject} probed {source.Ports.Count}{(source.Ports.Capped ? "+" : "")} port(s) on {source.Hosts.Count}{(source.Hosts.Capped ? "+" : "")} host(s): {source.Refused} refused, " +
+            $"{anomaly.Subject} probed {source.Ports.Count}{(source.Ports.Capped ? "+" : "")} port(s) on {source.Hosts.Count}{(source.Hosts.Capped ? "+" : "")} host(s): {source.Refused} refused, " +
             $"{source.Unanswered} unanswered. Many short attempts to different ports from one source is how a port scan " +
             "looks (or a client configured with the wrong address).";
-        Engine.Raise(anomaly);
     }
 
     private static void Prune(Source source, long oldest)
