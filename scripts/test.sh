@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)            # live dashboard tests drive a real terminal
+command -v setcap >/dev/null 2>&1 || missing+=(libcap2-bin)   # live test of the setcap advice
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so\.0\.8' || missing+=(libpcap0.8)
 # Mermaid's CLI (scripts/check-mermaid.sh) renders the explain diagrams in Debian's Chromium.
 [ -x /usr/bin/chromium ] || missing+=(chromium)

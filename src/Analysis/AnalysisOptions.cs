@@ -18,6 +18,18 @@ public sealed record AnalysisOptions
     /// <summary>After both endpoints are CLOSED, late packets (a RST's stragglers) still join the record for this long.</summary>
     public double ClosedLingerSeconds { get; init; } = 5;
 
+    /// <summary>
+    /// Keep each connection's transitions for its record. Outputs that do not show them (the summary, check) turn this
+    /// off: observers still see every transition as it happens, and the memory per connection is smaller.
+    /// </summary>
+    public bool RecordTransitions { get; init; } = true;
+
+    /// <summary>
+    /// Keep a connection that is nothing but its originator's SYN (and retransmissions of it) as that SYN alone, and
+    /// rebuild the rest when anything more arrives: what makes a SYN flood cheap. Off only to check the rebuild.
+    /// </summary>
+    public bool HoldUnansweredSyns { get; init; } = true;
+
     /// <summary>The connection table's cap. When full, closed, then embryonic, then TIME_WAIT connections are evicted first.</summary>
     public int MaxConnections { get; init; } = 1_000_000;
 }

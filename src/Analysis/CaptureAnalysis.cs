@@ -48,6 +48,18 @@ public sealed class CaptureAnalysis
         return false;
     }
 
+    /// <summary>
+    /// Decodes and tracks one frame, for loops that do more per frame than <see cref="Run"/> (live capture writes the
+    /// frame to a file, counts it against -c and watches the time). Allocates nothing.
+    /// </summary>
+    public DecodeOutcome Process(in Frame frame)
+    {
+        var outcome = _decoder.Decode(frame, Accounting, out var segment);
+        if (outcome == DecodeOutcome.Tcp)
+            Tracker.Process(segment);
+        return outcome;
+    }
+
     /// <summary>The inputs have ended: every connection still tracked is written with the states last seen.</summary>
     public void Complete()
     {

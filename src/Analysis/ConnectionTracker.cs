@@ -15,6 +15,8 @@ public sealed class ConnectionTracker : IStateMachineListener
 {
     private readonly IConnectionSink _sink;
     private readonly ConnectionTable _table;
+    private readonly DetailPool _details = new();
+    private readonly SynReplay _replay;
     private readonly TransitionLog _transitions = new();
     private readonly DataRangePool _ranges = new();
     private readonly long _timeWaitNs, _idleNs, _handshakeNs, _lingerNs;
@@ -29,6 +31,7 @@ public sealed class ConnectionTracker : IStateMachineListener
         Options = options;
         _sink = sink;
         _table = new ConnectionTable(options.MaxConnections);
+        _replay = new SynReplay(this);
         _timeWaitNs = ToNanoseconds(options.TimeWaitSeconds);
         _idleNs = ToNanoseconds(options.IdleTimeoutSeconds);
         _handshakeNs = ToNanoseconds(options.HandshakeTimeoutSeconds);
@@ -38,7 +41,33 @@ public sealed class ConnectionTracker : IStateMachineListener
     public AnalysisOptions Options { get; }
 
     /// <summary>Adds an observer; it sees every segment, transition, note and finished connection from now on.</summary>
-    public void AddObserver(IConnectionObserver observer) => _observers = [.. _observers, observer];
+    public void AddObserver(IConnectionObserver observer)
+    {
+        _observers = [.. _observers, observer];
+        if (observer is ITrackerAttached attached)
+            attached.AttachedTo(this);
+    }
+
+    /// <summary>
+    /// Visits every connection tracked now. For the rare moments an observer needs the whole picture (an anomaly
+    /// firing), not for per-packet work: it walks the whole table.
+    /// </summary>
+    public void ForEachConnection(ConnectionVisitor visitor)
+    {
+        foreach (int index in _table.InUse())
+        {
+            ref var connection = ref _table[index];
+            if (!connection.IsHeld)
+            {
+                visitor(new ConnectionView(ref connection, ref _details[connection.Detail], _transitions, FinishReason.Open));
+                continue;
+            }
+            // Rebuilt aside, not in the pool: this may run inside another connection's update, whose detail must not move.
+            _replay.Rebuild(ref connection, ref _replay.Scratch);
+            visitor(new ConnectionView(ref connection, ref _replay.Scratch, _transitions, FinishReason.Open));
+            _transitions.Release(ref _replay.Scratch);
+        }
+    }
 
     /// <summary>The packet clock: the latest packet time seen (or passed to <see cref="AdvanceTime"/>).</summary>
     public PacketTime Clock { get; private set; }
@@ -47,6 +76,9 @@ public sealed class ConnectionTracker : IStateMachineListener
     public long SegmentsIgnoredForChecksum { get; private set; }
     public long ConnectionsCreated { get; private set; }
     public int ActiveConnections => _table.Count;
+
+    /// <summary>Connections tracked now that are nothing but an unanswered SYN, held in their table slot alone.</summary>
+    public int HeldConnections => _table.Count - _details.InUse;
     public int PeakConnections => _table.PeakCount;
 
     public long ConnectionsFinished(FinishReason reason) => _finished[(int)reason];
@@ -60,26 +92,32 @@ public sealed class ConnectionTracker : IStateMachineListener
         int index = _table.Find(key);
         bool reused = false;
         int createdIndex = -1;
-        if (index >= 0 && StartsNewConnection(_table[index], sender, segment))
+        if (index >= 0)
         {
-            Finish(index, FinishReason.PortReused);
-            index = -1;
-            reused = true;
+            Expand(index);
+            if (StartsNewConnection(_table[index], _details[_table[index].Detail], sender, segment))
+            {
+                Finish(index, FinishReason.PortReused);
+                index = -1;
+                reused = true;
+            }
         }
         if (index < 0)
             index = createdIndex = Create(key, sender, segment, reused);
 
         _current = index;
         ref var connection = ref _table[index];
+        ref var detail = ref _details[connection.Detail];
         if (segment.Timestamp > connection.LastSeen)
             connection.LastSeen = segment.Timestamp;
 
-        var facts = Classify(connection, sender, segment, opened: index == createdIndex);
-        if (ZeekTcpModel.Process(ref connection.Zeek, ref connection.Originator, sender, segment, _ranges))
+        bool opened = index == createdIndex;
+        var facts = Classify(detail, sender, segment, opened);
+        if (ZeekTcpModel.Process(ref detail.Zeek, ref connection.Originator, sender, segment, _ranges))
         {
             if (sender == Side.A) connection.PacketsA++;
             else connection.PacketsB++;
-            TcpStateMachine.OnSegment(ref connection.Endpoint(sender), ref connection.Endpoint(sender.Other()), sender, segment, this);
+            TcpStateMachine.OnSegment(ref detail.Endpoint(sender), ref detail.Endpoint(sender.Other()), sender, segment, this);
         }
         else
         {
@@ -91,18 +129,52 @@ public sealed class ConnectionTracker : IStateMachineListener
         if (_observers.Length > 0)
         {
             facts = facts with { FromOriginator = sender == connection.Originator };
-            var view = new ConnectionView(ref connection, _transitions, FinishReason.Open);
+            var view = new ConnectionView(ref connection, ref detail, _transitions, FinishReason.Open);
             foreach (var observer in _observers)
                 observer.OnSegment(view, segment, facts);
         }
         _current = -1;
+        if (_table[index].Syn.Holdable)
+            HoldIfOnlyItsSyn(index, sender, segment, opened);
+    }
+
+    /// <summary>
+    /// A connection that is still nothing but its originator's SYN gives its detail back and keeps the SYN in its slot:
+    /// under a SYN flood that is nearly every connection, and the slot alone is a fraction of the memory.
+    /// </summary>
+    private void HoldIfOnlyItsSyn(int index, Side sender, in TcpSegment segment, bool opened)
+    {
+        ref var connection = ref _table[index];
+        bool onlyItsSyn = sender == connection.Originator && connection.PacketsFrom(connection.Responder) == 0 &&
+                          (connection.Flags & ~ConnectionFlags.PortReuse) == 0 && !connection.ReachedEstablished &&
+                          (opened || (connection.Syn.IsRepeatedBy(segment) && segment.Timestamp == connection.LastSeen));
+        if (!onlyItsSyn)
+        {
+            connection.Syn.Holdable = false;
+            return;
+        }
+        ref var detail = ref _details[connection.Detail];
+        _transitions.Release(ref detail);
+        _details.Return(connection.Detail);
+        connection.Detail = Connection.NoDetail;
+    }
+
+    /// <summary>Gives a held connection its detail back, rebuilt from its SYN. Only where no other detail is being updated.</summary>
+    private void Expand(int index)
+    {
+        ref var connection = ref _table[index];
+        if (!connection.IsHeld)
+            return;
+        int detail = _details.Rent();
+        connection.Detail = detail;
+        _replay.Rebuild(ref connection, ref _details[detail]);
     }
 
     /// <summary>What a segment is, judged against what its sender and receiver had sent before it.</summary>
-    private static SegmentFacts Classify(in Connection connection, Side sender, in TcpSegment segment, bool opened)
+    private static SegmentFacts Classify(in ConnectionDetail connection, Side sender, in TcpSegment segment, bool opened)
     {
-        var from = connection.Get(sender);
-        var to = connection.Get(sender.Other());
+        ref readonly var from = ref connection.Get(sender);
+        ref readonly var to = ref connection.Get(sender.Other());
         bool syn = segment.Has(TcpFlags.Syn), fin = segment.Has(TcpFlags.Fin), rst = segment.Has(TcpFlags.Rst);
         int length = segment.PayloadLength;
         bool probeShaped = !opened && from.HasSent && segment.Has(TcpFlags.Ack) && !syn && !fin && !rst && length <= 1 &&
@@ -151,20 +223,20 @@ public sealed class ConnectionTracker : IStateMachineListener
     /// still pending, or is the other half of a simultaneous open. After either side has closed (FIN or RST) or while
     /// one is in TIME_WAIT, that is port reuse (RFC 9293 §3.10.7.4 lets TIME_WAIT accept a new SYN).
     /// </summary>
-    private static bool StartsNewConnection(in Connection connection, Side sender, in TcpSegment segment)
+    private static bool StartsNewConnection(in Connection connection, in ConnectionDetail detail, Side sender, in TcpSegment segment)
     {
         if (!segment.Has(TcpFlags.Syn) || segment.Has(TcpFlags.Ack) || segment.Has(TcpFlags.Rst))
             return false;
-        var endpoint = connection.Get(sender);
+        ref readonly var endpoint = ref detail.Get(sender);
         if (sender == connection.Originator && endpoint.HasIsn && segment.Sequence == endpoint.Isn)
             return false;
-        bool closing = connection.Zeek.A.DidClose || connection.Zeek.B.DidClose ||
-                       connection.A.State == RfcState.TimeWait || connection.B.State == RfcState.TimeWait;
+        bool closing = detail.Zeek.A.DidClose || detail.Zeek.B.DidClose ||
+                       detail.A.State == RfcState.TimeWait || detail.B.State == RfcState.TimeWait;
         if (closing)
             return true;
         if (sender == connection.Originator)
             return endpoint.State != RfcState.SynSent;
-        return connection.Get(connection.Originator).State != RfcState.SynSent;
+        return detail.Get(connection.Originator).State != RfcState.SynSent;
     }
 
     private int Create(in ConnectionKey key, Side sender, in TcpSegment segment, bool reused)
@@ -175,60 +247,66 @@ public sealed class ConnectionTracker : IStateMachineListener
         ConnectionsCreated++;
         _current = index;
         ref var connection = ref _table[index];
+        connection.Detail = _details.Rent();
+        ref var detail = ref _details[connection.Detail];
         connection.Ordinal = _nextOrdinal++;
         connection.FirstSeen = connection.LastSeen = segment.Timestamp;
-        connection.A = EndpointTrack.Initial;
-        connection.B = EndpointTrack.Initial;
-        connection.Zeek = ZeekConnection.Initial;
-        connection.Zeek.LastTime = segment.Timestamp;
+        detail.Zeek.LastTime = segment.Timestamp;
         connection.Originator = sender;
         if (reused)
             connection.Flags |= ConnectionFlags.PortReuse;
+        if (Options.HoldUnansweredSyns && HeldSyn.CanHold(segment))
+            connection.Syn = HeldSyn.From(segment);
         if (ZeekTcpModel.ShouldFlipFirstPacket(segment))
         {
             connection.Originator = sender.Other();
-            ZeekTcpModel.RecordInitialFlip(ref connection.Zeek);
+            ZeekTcpModel.RecordInitialFlip(ref detail.Zeek);
         }
 
         bool syn = segment.Has(TcpFlags.Syn), ack = segment.Has(TcpFlags.Ack), rst = segment.Has(TcpFlags.Rst);
         if (syn && ack && !rst)
-            TcpStateMachine.BeginAtSynAck(ref connection.Endpoint(sender.Other()), sender.Other(), segment, this);
+            TcpStateMachine.BeginAtSynAck(ref detail.Endpoint(sender.Other()), sender.Other(), segment, this);
         else if (!syn || rst)
         {
             connection.Flags |= ConnectionFlags.Midstream;
-            TcpStateMachine.BeginMidstream(ref connection.A, ref connection.B, segment.Timestamp, this);
+            TcpStateMachine.BeginMidstream(ref detail.A, ref detail.B, segment.Timestamp, this);
         }
         return index;
     }
 
+    /// <summary>
+    /// Puts the connection at the tail of the queue its states call for. Every timer but TIME_WAIT's runs from the
+    /// connection's last packet; 2MSL runs from entering TIME_WAIT, and restarts when the peer retransmits its FIN
+    /// (RFC 9293 §3.10.7.4).
+    /// </summary>
     private void Requeue(int index, PacketTime now)
     {
         ref var connection = ref _table[index];
-        if (connection.A.State == RfcState.TimeWait || connection.B.State == RfcState.TimeWait)
+        ref var detail = ref _details[connection.Detail];
+        if (detail.A.State == RfcState.TimeWait || detail.B.State == RfcState.TimeWait)
         {
-            // 2MSL runs from entering TIME_WAIT, and restarts when the peer retransmits its FIN (RFC 9293 §3.10.7.4).
             var entered = PacketTime.Max(
-                connection.A.State == RfcState.TimeWait ? connection.A.LastTransitionTime : PacketTime.Zero,
-                connection.B.State == RfcState.TimeWait ? connection.B.LastTransitionTime : PacketTime.Zero);
-            var anchor = connection.Queue == ExpiryQueue.TimeWait && !_timeWaitRestarted
-                ? PacketTime.Max(connection.QueueAnchor, entered)
+                detail.A.State == RfcState.TimeWait ? detail.A.LastTransitionTime : PacketTime.Zero,
+                detail.B.State == RfcState.TimeWait ? detail.B.LastTransitionTime : PacketTime.Zero);
+            detail.TimeWaitAnchor = connection.Queue == ExpiryQueue.TimeWait && !_timeWaitRestarted
+                ? PacketTime.Max(detail.TimeWaitAnchor, entered)
                 : (_timeWaitRestarted ? now : entered);
             _timeWaitRestarted = false;
-            _table.Enqueue(index, ExpiryQueue.TimeWait, anchor);
+            _table.Enqueue(index, ExpiryQueue.TimeWait);
         }
-        else if (IsClosedOnBothSides(connection))
-            _table.Enqueue(index, ExpiryQueue.Closed, connection.LastSeen);
+        else if (IsClosedOnBothSides(connection, detail))
+            _table.Enqueue(index, ExpiryQueue.Closed);
         else if (!connection.ReachedEstablished)
-            _table.Enqueue(index, ExpiryQueue.Handshake, connection.LastSeen);
+            _table.Enqueue(index, ExpiryQueue.Handshake);
         else
-            _table.Enqueue(index, ExpiryQueue.Active, connection.LastSeen);
+            _table.Enqueue(index, ExpiryQueue.Active);
     }
 
-    private static bool IsClosedOnBothSides(in Connection connection) =>
-        connection.A.State is RfcState.Closed or RfcState.Listen &&
-        connection.B.State is RfcState.Closed or RfcState.Listen &&
-        (connection.A.HasSent || connection.B.HasSent) &&
-        connection.Get(connection.Originator).State != RfcState.SynSent;
+    private static bool IsClosedOnBothSides(in Connection connection, in ConnectionDetail detail) =>
+        detail.A.State is RfcState.Closed or RfcState.Listen &&
+        detail.B.State is RfcState.Closed or RfcState.Listen &&
+        (detail.A.HasSent || detail.B.HasSent) &&
+        detail.Get(connection.Originator).State != RfcState.SynSent;
 
     private long Timeout(ExpiryQueue queue) => queue switch
     {
@@ -254,7 +332,9 @@ public sealed class ConnectionTracker : IStateMachineListener
         {
             int index = _table.Oldest(queue);
             if (index < 0) return;
-            var deadline = _table[index].QueueAnchor.AddNanoseconds(timeout);
+            ref var connection = ref _table[index];
+            var anchor = queue == ExpiryQueue.TimeWait ? _details[connection.Detail].TimeWaitAnchor : connection.LastSeen;
+            var deadline = anchor.AddNanoseconds(timeout);
             if (deadline > now) return;
             switch (queue)
             {
@@ -274,13 +354,13 @@ public sealed class ConnectionTracker : IStateMachineListener
     private void ExpireTimeWait(int index, PacketTime deadline)
     {
         _current = index;
-        ref var connection = ref _table[index];
-        if (connection.A.State == RfcState.TimeWait)
-            TcpStateMachine.ExpireTimeWait(ref connection.A, Side.A, deadline, this);
-        if (connection.B.State == RfcState.TimeWait)
-            TcpStateMachine.ExpireTimeWait(ref connection.B, Side.B, deadline, this);
+        ref var detail = ref _details[_table[index].Detail];
+        if (detail.A.State == RfcState.TimeWait)
+            TcpStateMachine.ExpireTimeWait(ref detail.A, Side.A, deadline, this);
+        if (detail.B.State == RfcState.TimeWait)
+            TcpStateMachine.ExpireTimeWait(ref detail.B, Side.B, deadline, this);
         _current = -1;
-        if (connection.A.State is RfcState.Closed or RfcState.Listen && connection.B.State is RfcState.Closed or RfcState.Listen)
+        if (detail.A.State is RfcState.Closed or RfcState.Listen && detail.B.State is RfcState.Closed or RfcState.Listen)
             Finish(index, FinishReason.TimeWaitExpired);
         else
             Requeue(index, deadline);
@@ -302,19 +382,23 @@ public sealed class ConnectionTracker : IStateMachineListener
     private void Finish(int index, FinishReason reason)
     {
         int previous = _current;
+        Expand(index);
         _current = index;
         ref var connection = ref _table[index];
-        TcpStateMachine.Settle(ref connection.A, ref connection.B, this);
+        ref var detail = ref _details[connection.Detail];
+        TcpStateMachine.Settle(ref detail.A, ref detail.B, this);
         if (reason == FinishReason.EndOfInput)
-            ExpireSettledTimeWait(ref connection);
+            ExpireSettledTimeWait(connection, ref detail);
         _finished[(int)reason]++;
-        var view = new ConnectionView(ref connection, _transitions, reason);
+        var view = new ConnectionView(ref connection, ref detail, _transitions, reason);
         foreach (var observer in _observers)
             observer.OnFinished(view);
         _sink.OnConnection(view);
-        _transitions.Release(ref connection);
-        _ranges.Clear(ref connection.Zeek.A.OutOfOrder);
-        _ranges.Clear(ref connection.Zeek.B.OutOfOrder);
+        _transitions.Release(ref detail);
+        _ranges.Clear(ref detail.Zeek.A.OutOfOrder);
+        _ranges.Clear(ref detail.Zeek.B.OutOfOrder);
+        _details.Return(connection.Detail);
+        connection.Detail = Connection.NoDetail;
         _table.Remove(index);
         _current = previous == index ? -1 : previous;
     }
@@ -323,15 +407,15 @@ public sealed class ConnectionTracker : IStateMachineListener
     /// At the end of the input, a TIME_WAIT whose 2MSL has passed on the packet clock (it may have been entered only
     /// now, when settling) ends; one still within 2MSL stays TIME_WAIT, the state the capture last showed.
     /// </summary>
-    private void ExpireSettledTimeWait(ref Connection connection)
+    private void ExpireSettledTimeWait(in Connection connection, ref ConnectionDetail detail)
     {
         for (var side = Side.A; side <= Side.B; side++)
         {
-            ref var endpoint = ref connection.Endpoint(side);
+            ref var endpoint = ref detail.Endpoint(side);
             if (endpoint.State != RfcState.TimeWait)
                 continue;
             var started = connection.Queue == ExpiryQueue.TimeWait
-                ? PacketTime.Max(connection.QueueAnchor, endpoint.LastTransitionTime)
+                ? PacketTime.Max(detail.TimeWaitAnchor, endpoint.LastTransitionTime)
                 : endpoint.LastTransitionTime;
             var deadline = started.AddNanoseconds(_timeWaitNs);
             if (deadline <= Clock)
@@ -342,12 +426,14 @@ public sealed class ConnectionTracker : IStateMachineListener
     void IStateMachineListener.OnTransition(Side side, RfcState from, RfcState to, PacketTime time)
     {
         ref var connection = ref _table[_current];
-        _transitions.TryAppend(ref connection, side, from, to, time);
+        ref var detail = ref _details[connection.Detail];
+        if (Options.RecordTransitions && !_transitions.TryAppend(ref detail, side, from, to, time))
+            connection.Flags |= ConnectionFlags.TransitionsTruncated;
         if (to == RfcState.Established)
             connection.ReachedEstablished = true;
         if (_observers.Length > 0)
         {
-            var view = new ConnectionView(ref connection, _transitions, FinishReason.Open);
+            var view = new ConnectionView(ref connection, ref detail, _transitions, FinishReason.Open);
             foreach (var observer in _observers)
                 observer.OnTransition(view, side == connection.Originator, from, to, time);
         }
@@ -371,9 +457,58 @@ public sealed class ConnectionTracker : IStateMachineListener
             _timeWaitRestarted = true;
         if (_observers.Length > 0)
         {
-            var view = new ConnectionView(ref connection, _transitions, FinishReason.Open);
+            var view = new ConnectionView(ref connection, ref _details[connection.Detail], _transitions, FinishReason.Open);
             foreach (var observer in _observers)
                 observer.OnNote(view, note, side == connection.Originator, time);
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds a held connection's detail by feeding its SYN again to Zeek's model and the state machine: once at
+    /// its first time and, if it was retransmitted, once more at its last. Observers saw all of it the first time;
+    /// the replay only records the transitions again.
+    /// </summary>
+    private sealed class SynReplay(ConnectionTracker tracker) : IStateMachineListener
+    {
+        /// <summary>Where <see cref="ForEachConnection"/> rebuilds a held connection, outside the pool.</summary>
+        public ConnectionDetail Scratch;
+
+        private bool _toScratch;
+        private int _target;
+
+        public void Rebuild(ref Connection connection, ref ConnectionDetail detail)
+        {
+            _toScratch = System.Runtime.CompilerServices.Unsafe.AreSame(ref detail, ref Scratch);
+            _target = connection.Detail;
+            detail = default;
+            detail.A = EndpointTrack.Initial;
+            detail.B = EndpointTrack.Initial;
+            detail.Zeek = ZeekConnection.Initial;
+            detail.Zeek.LastTime = connection.FirstSeen;
+            detail.TransitionHead = detail.TransitionTail = -1;
+
+            var sender = connection.Originator;
+            uint synsSent = connection.PacketsFrom(sender);
+            Feed(ref connection, ref detail, connection.Syn.ToSegment(connection.Key, sender, connection.FirstSeen));
+            if (synsSent > 1)
+                Feed(ref connection, ref detail, connection.Syn.ToSegment(connection.Key, sender, connection.LastSeen));
+        }
+
+        private void Feed(ref Connection connection, ref ConnectionDetail detail, in TcpSegment syn)
+        {
+            var sender = connection.Originator;
+            ZeekTcpModel.Process(ref detail.Zeek, ref connection.Originator, sender, syn, tracker._ranges);
+            TcpStateMachine.OnSegment(ref detail.Endpoint(sender), ref detail.Endpoint(sender.Other()), sender, syn, this);
+        }
+
+        void IStateMachineListener.OnTransition(Side side, RfcState from, RfcState to, PacketTime time)
+        {
+            if (tracker.Options.RecordTransitions)
+                tracker._transitions.TryAppend(ref _toScratch ? ref Scratch : ref tracker._details[_target], side, from, to, time);
+        }
+
+        void IStateMachineListener.OnNote(StateMachineNote note, Side side, PacketTime time)
+        {
         }
     }
 }

@@ -13,11 +13,14 @@ namespace TcpState.Analysis;
 public readonly ref struct ConnectionView
 {
     private readonly ref readonly Connection _connection;
+    private readonly ref readonly ConnectionDetail _detail;
     private readonly TransitionLog _transitions;
 
-    internal ConnectionView(ref readonly Connection connection, TransitionLog transitions, FinishReason reason)
+    internal ConnectionView(ref readonly Connection connection, ref readonly ConnectionDetail detail, TransitionLog transitions,
+        FinishReason reason)
     {
         _connection = ref connection;
+        _detail = ref detail;
         _transitions = transitions;
         FinishReason = reason;
     }
@@ -52,29 +55,29 @@ public readonly ref struct ConnectionView
     public ushort ResponderPort => _connection.Key.Port(Resp);
 
     /// <summary>Zeek's duration: from the first packet to the last one before both sides had closed.</summary>
-    public double Duration => PacketTime.Max(_connection.Zeek.LastTime, _connection.FirstSeen).SecondsSince(_connection.FirstSeen);
+    public double Duration => PacketTime.Max(_detail.Zeek.LastTime, _connection.FirstSeen).SecondsSince(_connection.FirstSeen);
 
-    public ulong OriginatorBytes => ZeekTcpModel.Size(_connection.Zeek.Get(Orig), _connection.Zeek.Get(Resp));
-    public ulong ResponderBytes => ZeekTcpModel.Size(_connection.Zeek.Get(Resp), _connection.Zeek.Get(Orig));
+    public ulong OriginatorBytes => ZeekTcpModel.Size(_detail.Zeek.Get(Orig), _detail.Zeek.Get(Resp));
+    public ulong ResponderBytes => ZeekTcpModel.Size(_detail.Zeek.Get(Resp), _detail.Zeek.Get(Orig));
 
-    public ConnState ConnState => ConnStates.Classify(_connection.Zeek.Get(Orig).State, _connection.Zeek.Get(Resp).State,
-        OriginatorBytes, ResponderBytes, _connection.Zeek.History);
+    public ConnState ConnState => ConnStates.Classify(_detail.Zeek.Get(Orig).State, _detail.Zeek.Get(Resp).State,
+        OriginatorBytes, ResponderBytes, _detail.Zeek.History);
 
-    public ulong MissedBytes => _connection.Zeek.MissedBytes;
+    public ulong MissedBytes => _detail.Zeek.MissedBytes;
 
-    public string History => _connection.Zeek.History.ToString();
+    public string History => _detail.Zeek.History.ToString();
 
     public uint OriginatorPackets => Orig == Side.A ? _connection.PacketsA : _connection.PacketsB;
     public uint ResponderPackets => Orig == Side.A ? _connection.PacketsB : _connection.PacketsA;
 
-    public RfcState OriginatorState => _connection.Get(Orig).State;
-    public RfcState ResponderState => _connection.Get(Resp).State;
+    public RfcState OriginatorState => _detail.Get(Orig).State;
+    public RfcState ResponderState => _detail.Get(Resp).State;
 
     public ConnectionFlags Flags => _connection.Flags |
-        (_connection.Zeek.History.Truncated ? ConnectionFlags.HistoryTruncated : ConnectionFlags.None);
+        (_detail.Zeek.History.Truncated ? ConnectionFlags.HistoryTruncated : ConnectionFlags.None);
 
     /// <summary>Both endpoints' transitions in the order they happened; <see cref="IsOriginator"/> says whose each is.</summary>
-    internal TransitionLog.Enumerator Transitions => _transitions.Enumerate(_connection);
+    internal TransitionLog.Enumerator Transitions => _transitions.Enumerate(_detail);
 
     public bool IsOriginator(Side side) => side == Orig;
 
@@ -84,7 +87,7 @@ public readonly ref struct ConnectionView
 
     private EndpointSnapshot Snapshot(Side side)
     {
-        var endpoint = _connection.Get(side);
+        ref readonly var endpoint = ref _detail.Get(side);
         return new EndpointSnapshot
         {
             State = endpoint.State,

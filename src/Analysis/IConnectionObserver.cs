@@ -25,3 +25,11 @@ public interface IConnectionObserver
     /// <summary>The packet clock moved forward (each newer packet, and idle ticks in live capture).</summary>
     void OnClock(PacketTime now);
 }
+
+/// <summary>An observer that wants the tracker it was added to (to look at all connections now and then).</summary>
+public interface ITrackerAttached
+{
+    void AttachedTo(ConnectionTracker tracker);
+}
+
+public delegate void ConnectionVisitor(in ConnectionView connection);

@@ -13,6 +13,8 @@ public interface IPacketSource : IDisposable
     /// Reads the next frame. Returns false at the end of the input or when the input cannot be read further;
     /// <see cref="Status"/> then says which, and <see cref="ErrorMessage"/> says why in one line.
     /// Frames read before an error stay valid results: callers analyse them and report the error after.
+    /// A live source also returns false with <see cref="Status"/> still <see cref="SourceStatus.Reading"/> when its
+    /// read timeout passed without a packet: nothing yet, read again.
     /// </summary>
     bool TryReadFrame(out Frame frame);
 

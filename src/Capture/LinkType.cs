@@ -28,6 +28,16 @@ public static class LinkTypes
         _ => (LinkType)dlt,
     };
 
+    /// <summary>
+    /// Maps a LINKTYPE_* value back to the DLT_* value libpcap's filter compiler knows (<c>pcap_open_dead</c> takes DLTs):
+    /// raw IP is LINKTYPE 101 in files but DLT 12 on Linux and most other systems.
+    /// </summary>
+    public static int ToDlt(LinkType type) => type switch
+    {
+        LinkType.Raw or LinkType.RawAlias12 or LinkType.RawAlias14 => 12,
+        _ => (int)type,
+    };
+
     public static bool IsRawIp(LinkType type) =>
         type is LinkType.Raw or LinkType.RawAlias12 or LinkType.RawAlias14 or LinkType.Ipv4 or LinkType.Ipv6;
 }

@@ -21,6 +21,8 @@ internal static class Diagnostics
 
     public static void Error(string message) => Log.Error("{Text:l}", message);
 
+    public static void Info(string message) => Log.Information("{Text:l}", message);
+
     public static void Warning(string message) => Log.Warning("{Text:l}", message);
 
     public static void Detail(string message) => Log.Debug("{Text:l}", message);

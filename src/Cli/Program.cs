@@ -7,6 +7,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        InterruptSignal.RestoreDefault();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Explain what is being done on stderr", Recursive = true };
         var root = new RootCommand("tcpstate: passive TCP connection-state analysis — both endpoints' RFC 9293 states, Zeek-compatible records")
         {
@@ -14,6 +15,8 @@ public static class Program
             ReadCommand.Create(),
             CheckCommand.Create(),
             ExplainCommand.Create(),
+            LiveCommand.Create(),
+            InterfacesCommand.Create(),
         };
 
         var result = root.Parse(args);

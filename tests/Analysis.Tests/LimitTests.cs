@@ -34,18 +34,23 @@ public class LimitTests
     }
 
     [Fact]
-    public void TransitionsPastTheLimit_AreDropped_AndTheConnectionFlagged()
+    public void TransitionsPastTheLimit_AreDropped()
     {
         var log = new TransitionLog();
-        var connection = new Connection { TransitionHead = -1, TransitionTail = -1 };
+        var connection = new ConnectionDetail { TransitionHead = -1, TransitionTail = -1 };
+        int refused = 0;
         for (int i = 0; i < TransitionLog.MaxPerConnection + 10; i++)
-            log.TryAppend(ref connection, Side.A, RfcState.Established, RfcState.CloseWait, Start.AddSeconds(i));
+            refused += log.TryAppend(ref connection, Side.A, RfcState.Established, RfcState.CloseWait, Start.AddSeconds(i)) ? 0 : 1;
 
         Assert.Equal(TransitionLog.MaxPerConnection, connection.TransitionCount);
-        Assert.Equal(TransitionLog.MaxPerConnection, log.EntriesInUse);
-        Assert.True((connection.Flags & ConnectionFlags.TransitionsTruncated) != 0);
+        Assert.Equal(TransitionLog.MaxPerConnection / 8, log.BlocksInUse);
+        int recorded = 0;
+        foreach (var transition in log.Enumerate(connection))
+            recorded += transition.To == RfcState.CloseWait ? 1 : 0;
+        Assert.Equal(TransitionLog.MaxPerConnection, recorded);
+        Assert.Equal(10, refused);
         log.Release(ref connection);
-        Assert.Equal(0, log.EntriesInUse);
+        Assert.Equal(0, log.BlocksInUse);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace TcpState.Analysis.Anomalies;
 /// (id, level, subject), updated as evidence grows, up to <see cref="DetectorLimits.MaxListedPerKind"/> per kind (later
 /// ones are counted in <see cref="NotListed"/>). Sinks hear of each anomaly when it is first raised.
 /// </summary>
-public sealed class AnomalyEngine : IConnectionObserver
+public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
 {
     private readonly Dictionary<(string Id, AnomalyLevel Level, string Subject), Anomaly> _byKey = [];
     private readonly List<Anomaly> _anomalies = [];
@@ -48,6 +48,11 @@ public sealed class AnomalyEngine : IConnectionObserver
     }
 
     public DetectorSettings Settings { get; }
+
+    /// <summary>The tracker this engine watches, once added to one.</summary>
+    public ConnectionTracker? Tracker { get; private set; }
+
+    void ITrackerAttached.AttachedTo(ConnectionTracker tracker) => Tracker = tracker;
 
     /// <summary>Every anomaly raised so far, in the order they were first raised.</summary>
     public IReadOnlyList<Anomaly> Anomalies => _anomalies;

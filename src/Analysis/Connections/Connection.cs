@@ -1,21 +1,22 @@
 using System.Diagnostics.CodeAnalysis;
 using TcpState.Analysis.Zeek;
 using TcpState.Capture;
+using TcpState.Capture.Decoding;
 
 namespace TcpState.Analysis.Connections;
 
 /// <summary>
-/// Everything tracked for one connection, as a struct in the connection table's slot array: no object per
-/// connection, so creating and finishing connections in steady state allocates nothing.
+/// One connection's slot in the connection table: who it is, when it was seen, and the table's plumbing. Its
+/// <see cref="ConnectionDetail"/> (both endpoints' RFC tracks and Zeek's model) lives in a <see cref="DetailPool"/>,
+/// except while the connection is only an unanswered SYN: then the slot holds that SYN (<see cref="Syn"/>) and the
+/// detail is rebuilt from it when needed. A SYN flood is millions of such connections, so each costs a slot and
+/// nothing more. Everything is a struct in arrays: creating and finishing connections allocates nothing.
 /// </summary>
 internal struct Connection
 {
+    public const int NoDetail = -1;
+
     public ConnectionKey Key;
-
-    /// <summary>Which endpoint opened the connection (or is taken to have).</summary>
-    public Side Originator;
-
-    public bool InUse;
 
     /// <summary>Creation order, for stable output order.</summary>
     public long Ordinal;
@@ -23,30 +24,116 @@ internal struct Connection
     public PacketTime FirstSeen;
     public PacketTime LastSeen;
 
-    public EndpointTrack A;
-    public EndpointTrack B;
-
-    public ZeekConnection Zeek;
-
-    /// <summary>Packets each endpoint sent that moved the analysis (a bad checksum does not).</summary>
-    public uint PacketsA;
-    public uint PacketsB;
-
-    public ConnectionFlags Flags;
-
-    /// <summary>Some endpoint reached ESTABLISHED: the connection has left its handshake.</summary>
-    public bool ReachedEstablished;
-
-    public int TransitionHead;
-    public int TransitionTail;
-    public ushort TransitionCount;
+    /// <summary>Index of the connection's detail in the <see cref="DetailPool"/>, or <see cref="NoDetail"/> while held as its SYN.</summary>
+    public int Detail;
 
     // Connection-table plumbing: hash chain and the expiry queue this connection waits in.
     public int NextInBucket;
     public int QueuePrevious;
     public int QueueNext;
+
+    /// <summary>Packets each endpoint sent that moved the analysis (a bad checksum does not).</summary>
+    public uint PacketsA;
+    public uint PacketsB;
+
+    /// <summary>The SYN an unanswered connection consists of, while <see cref="HeldSyn.IsHeld"/> allows holding it compactly.</summary>
+    public HeldSyn Syn;
+
+    public ConnectionFlags Flags;
+
+    /// <summary>Which endpoint opened the connection (or is taken to have).</summary>
+    public Side Originator;
+
+    public bool InUse;
+
     public ExpiryQueue Queue;
-    public PacketTime QueueAnchor;
+
+    /// <summary>Some endpoint reached ESTABLISHED: the connection has left its handshake.</summary>
+    public bool ReachedEstablished;
+
+    public readonly Side Responder => Originator.Other();
+
+    public readonly uint PacketsFrom(Side side) => side == Side.A ? PacketsA : PacketsB;
+
+    public readonly bool IsHeld => Detail == NoDetail;
+}
+
+/// <summary>
+/// What a connection that is nothing but its originator's SYN (and identical retransmissions of it) needs to be
+/// rebuilt exactly: the fields of the SYN that the state machine and Zeek's model read. The addresses, ports and
+/// times are in the slot itself.
+/// </summary>
+internal struct HeldSyn
+{
+    public uint Sequence;
+    public ushort Window;
+    public TcpFlags Flags;
+    public sbyte WindowScale;
+    public ChecksumStatus Checksum;
+
+    /// <summary>False once the connection has seen anything but its SYN: it keeps its detail from then on.</summary>
+    public bool Holdable;
+
+    /// <summary>A SYN that, as a connection's first segment, leaves a state rebuilt by replaying it.</summary>
+    public static bool CanHold(in TcpSegment segment) =>
+        (segment.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst | TcpFlags.Fin)) == TcpFlags.Syn &&
+        segment.PayloadLength == 0 && !segment.Options.HasFastOpen && segment.Checksum != ChecksumStatus.Invalid;
+
+    public static HeldSyn From(in TcpSegment segment) => new()
+    {
+        Sequence = segment.Sequence,
+        Window = segment.Window,
+        Flags = segment.Flags,
+        WindowScale = segment.Options.WindowScale,
+        Checksum = segment.Checksum,
+        Holdable = true,
+    };
+
+    /// <summary>A retransmission the replay reproduces by replaying the SYN once more at the latest time.</summary>
+    public readonly bool IsRepeatedBy(in TcpSegment segment) =>
+        CanHold(segment) && segment.Sequence == Sequence && segment.Window == Window && segment.Flags == Flags &&
+        segment.Options.WindowScale == WindowScale && segment.Checksum == Checksum;
+
+    /// <summary>The SYN as a segment again, sent by <paramref name="sender"/> of <paramref name="key"/> at <paramref name="time"/>.</summary>
+    public readonly TcpSegment ToSegment(in ConnectionKey key, Side sender, PacketTime time)
+    {
+        var receiver = sender.Other();
+        var options = TcpOptions.None;
+        options.WindowScale = WindowScale;
+        return new TcpSegment
+        {
+            Timestamp = time,
+            Source = key.Address(sender),
+            Destination = key.Address(receiver),
+            SourcePort = key.Port(sender),
+            DestinationPort = key.Port(receiver),
+            Sequence = Sequence,
+            Flags = Flags,
+            Window = Window,
+            Options = options,
+            Checksum = Checksum,
+            IpVersion = key.AddressA.IsIpv4 ? (byte)4 : (byte)6,
+        };
+    }
+}
+
+/// <summary>
+/// The part of a connection the analysis reads and writes per segment: both endpoints' RFC tracks, Zeek's model of
+/// it, its recorded transitions and its TIME_WAIT timer.
+/// </summary>
+internal struct ConnectionDetail
+{
+    public EndpointTrack A;
+    public EndpointTrack B;
+
+    public ZeekConnection Zeek;
+
+    /// <summary>Where the 2MSL timer started, while the connection waits in the TIME_WAIT queue.</summary>
+    public PacketTime TimeWaitAnchor;
+
+    public int TransitionHead;
+    public int TransitionTail;
+    public ushort TransitionCount;
 
     [UnscopedRef]
     public ref EndpointTrack Endpoint(Side side)
@@ -55,9 +142,12 @@ internal struct Connection
         return ref B;
     }
 
-    public readonly EndpointTrack Get(Side side) => side == Side.A ? A : B;
-
-    public readonly Side Responder => Originator.Other();
+    [UnscopedRef]
+    public readonly ref readonly EndpointTrack Get(Side side)
+    {
+        if (side == Side.A) return ref A;
+        return ref B;
+    }
 }
 
 /// <summary>The expiry queues: each holds connections in the order their timer started, all with one timeout.</summary>

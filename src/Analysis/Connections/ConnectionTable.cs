@@ -68,7 +68,7 @@ internal sealed class ConnectionTable
         slot = default;
         slot.Key = key;
         slot.InUse = true;
-        slot.TransitionHead = slot.TransitionTail = -1;
+        slot.Detail = Connection.NoDetail;
         slot.QueuePrevious = slot.QueueNext = -1;
         int bucket = key.GetHashCode() & _bucketMask;
         slot.NextInBucket = _buckets[bucket];
@@ -98,13 +98,12 @@ internal sealed class ConnectionTable
         Count--;
     }
 
-    /// <summary>Moves a connection to the tail of <paramref name="queue"/>, its timer starting at <paramref name="anchor"/>.</summary>
-    public void Enqueue(int index, ExpiryQueue queue, PacketTime anchor)
+    /// <summary>Moves a connection to the tail of <paramref name="queue"/>: its timer restarts now.</summary>
+    public void Enqueue(int index, ExpiryQueue queue)
     {
         Dequeue(index);
         ref var slot = ref _slots[index];
         slot.Queue = queue;
-        slot.QueueAnchor = anchor;
         int q = (int)queue;
         slot.QueuePrevious = _queueTails[q];
         slot.QueueNext = -1;

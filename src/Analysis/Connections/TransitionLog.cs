@@ -3,88 +3,104 @@ using TcpState.Capture;
 namespace TcpState.Analysis.Connections;
 
 /// <summary>
-/// Every connection's state transitions with their times, as linked entries in one growable array with a free
-/// list: recording a transition allocates nothing once the log has grown to the number of live connections' needs.
+/// Every connection's state transitions with their times, in blocks of <see cref="BlockSize"/> entries in one growable
+/// array with a free list of blocks: recording allocates nothing once the log has grown to the live connections'
+/// needs, and a connection's transitions sit next to each other (a typical connection fits one or two blocks), so
+/// writing and releasing them touches few cache lines.
 /// </summary>
 internal sealed class TransitionLog
 {
     /// <summary>A connection normally makes about a dozen transitions; more are dropped and flagged.</summary>
     public const int MaxPerConnection = 64;
 
+    private const int BlockSize = 8;
+
     private struct Entry
     {
         public PacketTime Time;
-        public int Next;
         public Side Side;
         public RfcState From;
         public RfcState To;
     }
 
-    private Entry[] _entries = new Entry[1024];
-    private int _freeHead = -1;
-    private int _used;
+    private Entry[] _entries = new Entry[BlockSize * 256];
+    private int[] _nextBlock = new int[256];
+    private int _freeBlock = -1;
+    private int _usedBlocks;
 
-    public int EntriesInUse { get; private set; }
+    public int BlocksInUse { get; private set; }
 
-    public bool TryAppend(ref Connection connection, Side side, RfcState from, RfcState to, PacketTime time)
+    /// <summary>Records a transition; false when the connection already has <see cref="MaxPerConnection"/>.</summary>
+    public bool TryAppend(ref ConnectionDetail connection, Side side, RfcState from, RfcState to, PacketTime time)
     {
-        if (connection.TransitionCount >= MaxPerConnection)
-        {
-            connection.Flags |= ConnectionFlags.TransitionsTruncated;
+        int count = connection.TransitionCount;
+        if (count >= MaxPerConnection)
             return false;
+        if (count % BlockSize == 0)
+        {
+            int block = AllocateBlock();
+            if (count == 0) connection.TransitionHead = block;
+            else _nextBlock[connection.TransitionTail] = block;
+            connection.TransitionTail = block;
         }
-        int index = Allocate();
-        _entries[index] = new Entry { Time = time, Next = -1, Side = side, From = from, To = to };
-        if (connection.TransitionCount == 0)
-            connection.TransitionHead = index;
-        else
-            _entries[connection.TransitionTail].Next = index;
-        connection.TransitionTail = index;
+        _entries[connection.TransitionTail * BlockSize + count % BlockSize] = new Entry { Time = time, Side = side, From = from, To = to };
         connection.TransitionCount++;
         return true;
     }
 
-    public void Release(ref Connection connection)
+    public void Release(ref ConnectionDetail connection)
     {
-        int index = connection.TransitionCount == 0 ? -1 : connection.TransitionHead;
-        while (index >= 0)
+        int block = connection.TransitionCount == 0 ? -1 : connection.TransitionHead;
+        while (block >= 0)
         {
-            int next = _entries[index].Next;
-            _entries[index].Next = _freeHead;
-            _freeHead = index;
-            EntriesInUse--;
-            index = next;
+            int next = _nextBlock[block];
+            _nextBlock[block] = _freeBlock;
+            _freeBlock = block;
+            BlocksInUse--;
+            block = next;
         }
         connection.TransitionCount = 0;
         connection.TransitionHead = connection.TransitionTail = -1;
     }
 
-    public Enumerator Enumerate(in Connection connection) =>
-        new(this, connection.TransitionCount == 0 ? -1 : connection.TransitionHead);
+    public Enumerator Enumerate(in ConnectionDetail connection) =>
+        new(this, connection.TransitionCount == 0 ? -1 : connection.TransitionHead, connection.TransitionCount);
 
-    private int Allocate()
+    private int AllocateBlock()
     {
-        EntriesInUse++;
-        if (_freeHead >= 0)
+        BlocksInUse++;
+        int block;
+        if (_freeBlock >= 0)
         {
-            int index = _freeHead;
-            _freeHead = _entries[index].Next;
-            return index;
+            block = _freeBlock;
+            _freeBlock = _nextBlock[block];
         }
-        if (_used == _entries.Length)
-            Array.Resize(ref _entries, _entries.Length * 2);
-        return _used++;
+        else
+        {
+            if (_usedBlocks == _nextBlock.Length)
+            {
+                Array.Resize(ref _nextBlock, _nextBlock.Length * 2);
+                Array.Resize(ref _entries, _entries.Length * 2);
+            }
+            block = _usedBlocks++;
+        }
+        _nextBlock[block] = -1;
+        return block;
     }
 
     public struct Enumerator
     {
         private readonly TransitionLog _log;
-        private int _next;
+        private readonly int _count;
+        private int _block;
+        private int _index;
 
-        internal Enumerator(TransitionLog log, int head)
+        internal Enumerator(TransitionLog log, int head, int count)
         {
             _log = log;
-            _next = head;
+            _block = head;
+            _count = count;
+            _index = -1;
             Current = default;
         }
 
@@ -92,10 +108,11 @@ internal sealed class TransitionLog
 
         public bool MoveNext()
         {
-            if (_next < 0) return false;
-            ref var entry = ref _log._entries[_next];
+            if (++_index >= _count) return false;
+            if (_index > 0 && _index % BlockSize == 0)
+                _block = _log._nextBlock[_block];
+            ref var entry = ref _log._entries[_block * BlockSize + _index % BlockSize];
             Current = new Transition(entry.Side, entry.From, entry.To, entry.Time);
-            _next = entry.Next;
             return true;
         }
 

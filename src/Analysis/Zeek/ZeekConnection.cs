@@ -35,5 +35,10 @@ internal struct ZeekConnection
         return ref B;
     }
 
-    public readonly ZeekEndpoint Get(Side side) => side == Side.A ? A : B;
+    [UnscopedRef]
+    public readonly ref readonly ZeekEndpoint Get(Side side)
+    {
+        if (side == Side.A) return ref A;
+        return ref B;
+    }
 }

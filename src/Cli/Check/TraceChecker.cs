@@ -16,7 +16,7 @@ public static class TraceChecker
             return new TraceVerdict(trace, [], error, clock.Elapsed.TotalSeconds, 0, 0);
 
         var statistics = new ConnectionStatistics();
-        var analysis = new CaptureAnalysis(policy.Analysis,
+        var analysis = new CaptureAnalysis(policy.Analysis with { RecordTransitions = false },
             new DecoderOptions { VerifyChecksums = !(ignoreChecksums || policy.IgnoreChecksums) }, statistics, policy.Detectors);
         using (source)
             analysis.Run(source!);

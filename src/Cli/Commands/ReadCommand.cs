@@ -2,6 +2,7 @@ using System.CommandLine;
 using TcpState.Analysis;
 using TcpState.Capture;
 using TcpState.Capture.Files;
+using TcpState.Capture.Live;
 using TcpState.Cli.Output;
 
 namespace TcpState.Cli.Commands;
@@ -22,30 +23,39 @@ internal static class ReadCommand
             DefaultValueFactory = _ => OutputFormat.Summary,
         };
         var output = new Option<string?>("--output", "-o") { Description = "Write results to this file instead of stdout" };
+        var filter = new Option<string?>("--filter")
+        {
+            Description = "Analyse only the frames this BPF filter accepts (tcpdump syntax, e.g. 'tcp port 443'); needs libpcap",
+        };
         var settings = new AnalysisSettings();
 
         var command = new Command("read", "Analyse capture files: every connection's handshake and teardown, both sides' RFC states")
         {
-            files, format, output,
+            files, format, output, filter,
         };
         settings.AddTo(command);
         command.SetAction(result => Run(
-            result.GetValue(files)!, result.GetValue(format), result.GetValue(output),
-            settings.Analysis(result), settings.Decoder(result)));
+            result.GetValue(files)!, result.GetValue(format), result.GetValue(output), result.GetValue(filter),
+            settings.Analysis(result) with { RecordTransitions = ShowsTransitions(result.GetValue(format)) },
+            settings.Decoder(result)));
         return command;
     }
 
-    private static int Run(string[] files, OutputFormat format, string? outputPath, AnalysisOptions analysisOptions,
-        Capture.Decoding.DecoderOptions decoderOptions)
+    /// <summary>Only the one-line-per-connection formats print the transition lists.</summary>
+    private static bool ShowsTransitions(OutputFormat format) => format is OutputFormat.Json or OutputFormat.Zeek or OutputFormat.Csv;
+
+    private static int Run(string[] files, OutputFormat format, string? outputPath, string? filterExpression,
+        AnalysisOptions analysisOptions, Capture.Decoding.DecoderOptions decoderOptions)
     {
         var sources = new List<IPacketSource>();
         var problems = new List<string>();
+        using var filter = filterExpression is null ? null : CompileFilter(filterExpression);
         try
         {
             foreach (var file in files)
             {
                 if (CaptureFile.TryOpen(file, out var source, out var error))
-                    sources.Add(source!);
+                    sources.Add(filter is null ? source! : new FilteredPacketSource(source!, filter));
                 else
                     problems.Add(error!);
             }
@@ -82,6 +92,8 @@ internal static class ReadCommand
                     Anomalies = analysis.Anomalies!.BySeverity.ToList(),
                     AnomaliesNotListed = analysis.Anomalies.NotListed,
                     DetectorEntriesForgotten = analysis.Anomalies.DetectorEntriesForgotten,
+                    Filter = filter is null ? null
+                        : new FilterReport(filter.Expression, sources.OfType<FilteredPacketSource>().Sum(s => s.FramesExamined)),
                 });
                 exitCode = complete ? ExitCodes.Ok : ExitCodes.UsageOrInput;
             }
@@ -91,6 +103,18 @@ internal static class ReadCommand
         finally
         {
             foreach (var source in sources) source.Dispose();
+        }
+    }
+
+    private static OfflineFilter CompileFilter(string expression)
+    {
+        try
+        {
+            return OfflineFilter.Create(expression);
+        }
+        catch (CaptureException e)
+        {
+            throw new UserFacingException(e.Message);
         }
     }
 

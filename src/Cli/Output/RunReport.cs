@@ -19,4 +19,8 @@ internal sealed class RunReport
     public IReadOnlyDictionary<string, long> AnomaliesNotListed { get; init; } = new Dictionary<string, long>();
     /// <summary>Entries the detectors forgot from full tables (a flood of distinct addresses).</summary>
     public long DetectorEntriesForgotten { get; init; }
+    /// <summary>Set when a BPF filter chose the frames (<c>read --filter</c>).</summary>
+    public FilterReport? Filter { get; init; }
+    /// <summary>Set for a live capture.</summary>
+    public LiveCaptureReport? Capture { get; init; }
 }

@@ -69,10 +69,40 @@ internal static class SummaryJson
             json.WriteNumber(id, count);
         json.WriteEndObject();
         json.WriteNumber("detector_entries_forgotten", report.DetectorEntriesForgotten);
+        if (report.Filter is { } filter)
+        {
+            json.WriteStartObject("filter");
+            json.WriteString("expression", filter.Expression);
+            json.WriteNumber("frames_examined", filter.FramesExamined);
+            json.WriteNumber("frames_filtered_out", filter.FramesExamined - frames.FramesRead);
+            json.WriteEndObject();
+        }
+        if (report.Capture is { } capture)
+            WriteCapture(json, capture);
 
         json.WriteStartArray("errors");
         foreach (var problem in report.Problems) json.WriteStringValue(problem);
         json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteCapture(Utf8JsonWriter json, LiveCaptureReport capture)
+    {
+        json.WriteStartObject("capture");
+        json.WriteString("interface", capture.Device);
+        if (capture.Filter is not null) json.WriteString("filter", capture.Filter);
+        json.WriteNumber("link_type", (int)capture.LinkType);
+        json.WriteNumber("snapshot_length", capture.SnapshotLength);
+        json.WriteNumber("seconds", Math.Round(capture.Seconds, 3));
+        json.WriteString("stop_reason", capture.StopReason);
+        json.WriteNumber("received", capture.Statistics.Received);
+        json.WriteNumber("dropped_by_kernel", capture.Statistics.DroppedByKernel);
+        json.WriteNumber("dropped_by_interface", capture.Statistics.DroppedByInterface);
+        if (capture.WritePath is not null)
+        {
+            json.WriteString("write_path", capture.WritePath);
+            json.WriteNumber("frames_written", capture.FramesWritten);
+        }
         json.WriteEndObject();
     }
 

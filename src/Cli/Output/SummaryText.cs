@@ -27,8 +27,12 @@ internal static class SummaryText
         var text = new StringBuilder();
         var frames = report.Frames;
         text.AppendLine(report.Inputs.Count == 1 ? $"Input        {report.Inputs[0]}" : $"Inputs       {string.Join(", ", report.Inputs)}");
+        if (report.Filter is { } filter)
+            text.AppendLine($"Filter       {filter.Expression}");
         text.AppendLine();
-        text.AppendLine($"Frames       {N(frames.FramesRead)} read");
+        text.AppendLine(report.Filter is { } filtered
+            ? $"Frames       {N(frames.FramesRead)} matched the filter of {N(filtered.FramesExamined)} read"
+            : $"Frames       {N(frames.FramesRead)} read");
         Line(text, frames.Tcp, "TCP");
         Line(text, frames.OtherProtocol, "other protocol (skipped)");
         Line(text, frames.NonFirstFragments, "non-first IP fragment (skipped)");
@@ -40,13 +44,16 @@ internal static class SummaryText
         Line(text, frames.UnsupportedLinkType, "unsupported link type");
         var notes = new List<string>();
         if (frames.BadTcpChecksums > 0) notes.Add($"{N(frames.BadTcpChecksums)} TCP segments with a bad checksum were ignored");
-        else if (!report.ChecksumsVerified) notes.Add("TCP checksums not verified (-C)");
+        else if (!report.ChecksumsVerified)
+            notes.Add(report.Capture is null ? "TCP checksums not verified (-C)" : "TCP checksums not verified (--verify-checksums checks them)");
         if (frames.IpFragments > 0) notes.Add($"{N(frames.IpFragments)} IP fragments");
         if (frames.TcpPayloadTruncated > 0) notes.Add($"{N(frames.TcpPayloadTruncated)} TCP payloads cut by snaplen");
         if (frames.Tunneled > 0) notes.Add($"{N(frames.Tunneled)} TCP segments inside tunnels");
         foreach (var note in notes)
             text.AppendLine($"             ({note})");
         text.AppendLine();
+        if (report.Capture is { } capture)
+            AppendCapture(text, capture);
 
         var stats = report.Connections;
         var tracker = report.Tracker;
@@ -112,6 +119,19 @@ internal static class SummaryText
                 text.AppendLine($"  {problem}");
         }
         return text.ToString();
+    }
+
+    private static void AppendCapture(StringBuilder text, LiveCaptureReport capture)
+    {
+        text.AppendLine($"Capture      {capture.Device} for {capture.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s, stopped by {capture.StopReason.Replace('_', ' ')}");
+        if (capture.Filter is not null)
+            text.AppendLine($"             filter {capture.Filter}");
+        Line(text, capture.Statistics.Received, "packets received by the filter (libpcap)");
+        Line(text, capture.Statistics.DroppedByKernel, "dropped by the kernel (capture buffer full)");
+        Line(text, capture.Statistics.DroppedByInterface, "dropped by the interface");
+        if (capture.WritePath is not null)
+            Line(text, capture.FramesWritten, $"written to {capture.WritePath}");
+        text.AppendLine();
     }
 
     /// <summary>Breaks a message into lines of at most <paramref name="width"/> characters at spaces.</summary>

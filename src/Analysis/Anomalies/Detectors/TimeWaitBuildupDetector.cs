@@ -1,4 +1,4 @@
-
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
@@ -10,6 +10,11 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// side that closed first, so the report says whether that host closes as the server or as the client, and relates
 /// the busiest (client, server:port) pair to the ephemeral port range: every 4-tuple in TIME_WAIT is one client port
 /// that cannot be reused toward that server for 2MSL.
+/// <para>
+/// For ordinary hosts it only counts, from the transitions into and out of TIME_WAIT. Pairs are counted only for a
+/// host once its anomaly is raised — seeded from the connection table at that moment — rather than for every
+/// connection that passes through TIME_WAIT, which is all of them.
+/// </para>
 /// </summary>
 internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDetector(engine)
 {
@@ -20,64 +25,113 @@ internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDet
         public int Current, Peak;
         public long AsServer, AsClient;
         public Anomaly? Anomaly;
+        /// <summary>4-tuples in TIME_WAIT per pair, kept once the anomaly is raised.</summary>
+        public Dictionary<Pair, int>? Pairs;
+        public Pair BusiestPairAtPeak;
+        public int BusiestPairCountAtPeak;
     }
 
     private readonly record struct Pair(IpAddress Client, EndpointKey Server);
 
     private readonly Dictionary<IpAddress, Host> _hosts = [];
-    private readonly Dictionary<Pair, int> _pairs = [];
-    private readonly Dictionary<(long, bool), (IpAddress Holder, Pair Pair)> _inTimeWait = [];
 
     public override DetectorInterests Interests => DetectorInterests.Transitions | DetectorInterests.Finished;
 
     public override void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
     {
-        var key = (connection.Id, originator);
-        if (to == RfcState.TimeWait && !_inTimeWait.ContainsKey(key))
-        {
-            var holder = originator ? connection.OriginatorAddress : connection.ResponderAddress;
-            var pair = new Pair(connection.OriginatorAddress, new EndpointKey(connection.ResponderAddress, connection.ResponderPort));
-            _inTimeWait.Add(key, (holder, pair));
-            ref var host = ref CollectionsMarshal.GetValueRefOrAddDefault(_hosts, holder, out _);
-            host.Current++;
-            if (originator) host.AsClient++;
-            else host.AsServer++;
-            if (host.Current > host.Peak) host.Peak = host.Current;
-            _pairs[pair] = _pairs.GetValueOrDefault(pair) + 1;
-            if (host.Current >= Settings.TimeWaitThreshold)
-                Report(holder, ref host, pair, connection.Identity, time);
-        }
+        if (to == RfcState.TimeWait)
+            Enter(connection, originator, time);
         else if (from == RfcState.TimeWait)
-            Leave(key);
+            Leave(connection, originator);
     }
 
     public override void OnFinished(in ConnectionView connection)
     {
-        Leave((connection.Id, true));
-        Leave((connection.Id, false));
+        if (connection.OriginatorState == RfcState.TimeWait) Leave(connection, originator: true);
+        if (connection.ResponderState == RfcState.TimeWait) Leave(connection, originator: false);
     }
 
-    private void Leave((long, bool) key)
+    public override void OnEnd(PacketTime now)
     {
-        if (!_inTimeWait.Remove(key, out var entry))
+        foreach (var (holder, host) in _hosts)
+            if (host.Anomaly is { Raised: true } anomaly)
+                Describe(holder, host, anomaly);
+    }
+
+    private static Pair PairOf(in ConnectionView connection) =>
+        new(connection.OriginatorAddress, new EndpointKey(connection.ResponderAddress, connection.ResponderPort));
+
+    private void Enter(in ConnectionView connection, bool originator, PacketTime time)
+    {
+        var holder = originator ? connection.OriginatorAddress : connection.ResponderAddress;
+        ref var host = ref CollectionsMarshal.GetValueRefOrAddDefault(_hosts, holder, out _);
+        host.Current++;
+        if (originator) host.AsClient++;
+        else host.AsServer++;
+        if (host.Current > host.Peak)
+            host.Peak = host.Current;
+        if (host.Pairs is { } pairs)
+        {
+            var pair = PairOf(connection);
+            ref int count = ref CollectionsMarshal.GetValueRefOrAddDefault(pairs, pair, out _);
+            count++;
+            if (count > host.BusiestPairCountAtPeak)
+            {
+                host.BusiestPairAtPeak = pair;
+                host.BusiestPairCountAtPeak = count;
+            }
+        }
+        if (host.Current >= Settings.TimeWaitThreshold)
+        {
+            var anomaly = host.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.TimeWaitBuildup, AnomalyLevel.Host, holder.ToString(), time);
+            anomaly.LastSeen = time;
+            anomaly.AddEvidence(connection.Identity.Uid);
+            if (!anomaly.Raised)
+            {
+                host.Pairs = CountPairsInTable(holder);
+                NoteBusiestPair(ref host);
+                Describe(holder, host, anomaly);
+                Engine.Raise(anomaly);
+            }
+        }
+    }
+
+    private void Leave(in ConnectionView connection, bool originator)
+    {
+        var holder = originator ? connection.OriginatorAddress : connection.ResponderAddress;
+        ref var host = ref CollectionsMarshal.GetValueRefOrNullRef(_hosts, holder);
+        if (Unsafe.IsNullRef(ref host))
             return;
-        ref var host = ref CollectionsMarshal.GetValueRefOrNullRef(_hosts, entry.Holder);
         host.Current--;
+        if (host.Pairs is { } pairs)
+        {
+            var pair = PairOf(connection);
+            if (pairs.TryGetValue(pair, out int count))
+            {
+                if (count <= 1) pairs.Remove(pair);
+                else pairs[pair] = count - 1;
+            }
+        }
         if (host.Current == 0 && host.Anomaly is not { Listed: true })
-            _hosts.Remove(entry.Holder);
-        int left = _pairs[entry.Pair] - 1;
-        if (left == 0) _pairs.Remove(entry.Pair);
-        else _pairs[entry.Pair] = left;
+            _hosts.Remove(holder);
     }
 
-    private void Report(IpAddress holder, ref Host host, Pair pair, ConnectionIdentity identity, PacketTime time)
+    /// <summary>When the anomaly is raised, the pair that holds the most 4-tuples; afterwards each new 4-tuple may overtake it.</summary>
+    private static void NoteBusiestPair(ref Host host)
     {
-        var anomaly = host.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.TimeWaitBuildup, AnomalyLevel.Host, holder.ToString(), time);
-        anomaly.LastSeen = time;
-        anomaly.AddEvidence(identity.Uid);
-        if (anomaly.Raised && host.Current < host.Peak)
-            return;
-        int pairCount = _pairs[pair];
+        host.BusiestPairCountAtPeak = 0;
+        foreach (var (pair, count) in host.Pairs!)
+            if (count > host.BusiestPairCountAtPeak)
+            {
+                host.BusiestPairAtPeak = pair;
+                host.BusiestPairCountAtPeak = count;
+            }
+    }
+
+    private void Describe(IpAddress holder, in Host host, Anomaly anomaly)
+    {
+        var pair = host.BusiestPairAtPeak;
+        int pairCount = host.BusiestPairCountAtPeak;
         double share = (double)pairCount / Settings.EphemeralPortRange;
         string closer = host.AsServer >= host.AsClient ? "server" : "client";
         anomaly.Count = host.Peak;
@@ -90,10 +144,26 @@ internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDet
         anomaly.Message = (
             $"{holder} held {host.Peak} connections in TIME_WAIT at once; it closes first as the {closer} " +
             $"({host.AsServer} as server, {host.AsClient} as client). The busiest pair, {pair.Client} -> {pair.Server}, " +
-            $"has {pairCount} 4-tuples in TIME_WAIT: {share:P1} of the {Settings.EphemeralPortRange} ephemeral ports. " +
+            $"had up to {pairCount} 4-tuples in TIME_WAIT at once: {share:P1} of the {Settings.EphemeralPortRange} ephemeral ports. " +
             (closer == "server"
                 ? "A server closing first keeps TIME_WAIT itself; let clients close first, or use keep-alive connections."
                 : "Reuse connections (keep-alive, pooling); tcp_tw_reuse lets new outgoing connections take over TIME_WAIT ports."));
-        Engine.Raise(anomaly);
+    }
+
+    /// <summary>The 4-tuples in the connection table whose endpoint on <paramref name="holder"/> is in TIME_WAIT now, per pair.</summary>
+    private Dictionary<Pair, int> CountPairsInTable(IpAddress holder)
+    {
+        var counts = new Dictionary<Pair, int>();
+        Engine.Tracker?.ForEachConnection((in ConnectionView c) =>
+        {
+            bool holds = (c.OriginatorState == RfcState.TimeWait && c.OriginatorAddress == holder) ||
+                         (c.ResponderState == RfcState.TimeWait && c.ResponderAddress == holder);
+            if (holds)
+            {
+                var pair = PairOf(c);
+                counts[pair] = counts.GetValueOrDefault(pair) + 1;
+            }
+        });
+        return counts;
     }
 }
