@@ -9,18 +9,21 @@ using TcpState.Capture.Files;
 // track loop CaptureAnalysis runs (with every anomaly detector, as `tcpstate read` runs them; --no-detectors for the
 // tracker alone). The heap is measured after a full, compacting collection before the first packet and after the
 // last one, while every connection is still tracked (before the end-of-input flush writes them out).
+// Transitions are kept as `tcpstate read --format json` (and zeek, csv) keeps them; --no-transitions runs as the
+// summary does, which does not keep them and so holds less per connection.
 //
-//   dotnet run --project bench/MemoryProbe -c Release -- FILE [--no-detectors] [--max-connections N]
+//   dotnet run --project bench/MemoryProbe -c Release -- FILE [--no-detectors] [--no-transitions] [--max-connections N]
 //
 // Prints one "key=value" per line (bench/compare reads them).
 
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: MemoryProbe FILE [--no-detectors] [--max-connections N]");
+    Console.Error.WriteLine("usage: MemoryProbe FILE [--no-detectors] [--no-transitions] [--max-connections N]");
     return 2;
 }
 string path = args[0];
 bool detectors = !args.Contains("--no-detectors");
+bool transitions = !args.Contains("--no-transitions");
 int maxConnections = new AnalysisOptions().MaxConnections;
 int capAt = Array.IndexOf(args, "--max-connections");
 if (capAt > 0 && (capAt + 1 >= args.Length || !int.TryParse(args[capAt + 1], CultureInfo.InvariantCulture, out maxConnections)))
@@ -31,7 +34,7 @@ if (capAt > 0 && (capAt + 1 >= args.Length || !int.TryParse(args[capAt + 1], Cul
 
 long baseline = SettledHeap();
 var statistics = new ConnectionStatistics();
-var tracker = new ConnectionTracker(new AnalysisOptions { MaxConnections = maxConnections }, statistics);
+var tracker = new ConnectionTracker(new AnalysisOptions { MaxConnections = maxConnections, RecordTransitions = transitions }, statistics);
 var engine = detectors ? new AnomalyEngine() : null;
 if (engine is not null)
     tracker.AddObserver(engine);
@@ -88,9 +91,11 @@ long growth = loaded - baseline;
 var info = GC.GetGCMemoryInfo();
 Write("file", path);
 Write("detectors", detectors ? "all" : "none");
+Write("transitions", transitions ? "kept" : "not kept");
 Write("packets", packets);
 Write("seconds", seconds.ToString("F2", CultureInfo.InvariantCulture));
 Write("tracked_connections", tracked);
+Write("held_connections", tracker.HeldConnections);
 Write("peak_tracked", tracker.PeakConnections);
 Write("max_connections", maxConnections);
 Write("managed_heap_growth_bytes", growth);
