@@ -13,10 +13,14 @@ using TcpState.Capture.Decoding;
 //   dotnet run -c Release --project bench/Micro -- --sizes                   the per-connection structs' sizes
 if (args.Contains("--sizes"))
 {
-    Console.WriteLine($"Connection      {Unsafe.SizeOf<Connection>(),5} bytes (one connection-table slot)");
-    Console.WriteLine($"  ConnectionKey {Unsafe.SizeOf<ConnectionKey>(),5}");
-    Console.WriteLine($"  EndpointTrack {Unsafe.SizeOf<EndpointTrack>(),5} (x2)");
-    Console.WriteLine($"  ZeekConnection{Unsafe.SizeOf<TcpState.Analysis.Zeek.ZeekConnection>(),5}");
+    // A connection is a slot in the table; once its SYN is answered it also takes a detail from the pool. A SYN that
+    // is never answered (a flood's) costs the slot alone.
+    Console.WriteLine($"Connection        {Unsafe.SizeOf<Connection>(),5} bytes (one connection-table slot, every connection)");
+    Console.WriteLine($"  ConnectionKey   {Unsafe.SizeOf<ConnectionKey>(),5}");
+    Console.WriteLine($"  HeldSyn         {Unsafe.SizeOf<HeldSyn>(),5}");
+    Console.WriteLine($"ConnectionDetail  {Unsafe.SizeOf<ConnectionDetail>(),5} bytes (pooled, once the SYN is answered)");
+    Console.WriteLine($"  EndpointTrack   {Unsafe.SizeOf<EndpointTrack>(),5} (x2)");
+    Console.WriteLine($"  ZeekConnection  {Unsafe.SizeOf<TcpState.Analysis.Zeek.ZeekConnection>(),5}");
     Console.WriteLine($"TcpSegment      {Unsafe.SizeOf<TcpSegment>(),5}");
     return;
 }
