@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using TcpState.Analysis;
+using TcpState.Analysis.Anomalies;
+using TcpState.Capture.Decoding;
+using TcpState.Capture.Files;
+
+// Managed memory per tracked connection, and bytes allocated per packet, measured around the same read → decode →
+// track loop CaptureAnalysis runs (with every anomaly detector, as `tcpstate read` runs them; --no-detectors for the
+// tracker alone). The heap is measured after a full, compacting collection before the first packet and after the
+// last one, while every connection is still tracked (before the end-of-input flush writes them out).
+// Transitions are kept as `tcpstate read --format json` (and zeek, csv) keeps them; --no-transitions runs as the
+// summary does, which does not keep them and so holds less per connection.
+//
+//   dotnet run --project bench/MemoryProbe -c Release -- FILE [--no-detectors] [--no-transitions] [--max-connections N]
+//
+// Prints one "key=value" per line (bench/compare reads them).
+
+if (args.Length == 0 || args[0].StartsWith('-'))
+{
+    Console.Error.WriteLine("usage: MemoryProbe FILE [--no-detectors] [--no-transitions] [--max-connections N]");
+    return 2;
+}
+string path = args[0];
+bool detectors = !args.Contains("--no-detectors");
+bool transitions = !args.Contains("--no-transitions");
+int maxConnections = new AnalysisOptions().MaxConnections;
+int capAt = Array.IndexOf(args, "--max-connections");
+if (capAt > 0 && (capAt + 1 >= args.Length || !int.TryParse(args[capAt + 1], CultureInfo.InvariantCulture, out maxConnections)))
+{
+    Console.Error.WriteLine("--max-connections needs a number");
+    return 2;
+}
+
+long baseline = SettledHeap();
+var statistics = new ConnectionStatistics();
+var tracker = new ConnectionTracker(new AnalysisOptions { MaxConnections = maxConnections, RecordTransitions = transitions }, statistics);
+var engine = detectors ? new AnomalyEngine() : null;
+if (engine is not null)
+    tracker.AddObserver(engine);
+var decoder = new FrameDecoder();
+var accounting = new FrameAccounting();
+
+FileStream file;
+try
+{
+    file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"cannot open {path}: {e.Message}");
+    return 2;
+}
+if (!CaptureFile.TryOpen(file, path, out var source, out var error))
+{
+    Console.Error.WriteLine(error);
+    return 2;
+}
+
+// Allocation is also read halfway through the file (by bytes, as its packet count is not known up front): the second
+// half shows the steady state, after the tables have grown. The stream runs at most one read buffer ahead.
+long fileBytes = file.Length;
+long packets = 0, packetsAtHalf = -1, allocatedAtHalf = 0;
+long allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+var clock = Stopwatch.StartNew();
+using (source)
+{
+    while (source!.TryReadFrame(out var frame))
+    {
+        if (decoder.Decode(frame, accounting, out var segment) == DecodeOutcome.Tcp)
+            tracker.Process(segment);
+        packets++;
+        if (packetsAtHalf < 0 && file.Position >= fileBytes / 2)
+        {
+            packetsAtHalf = packets;
+            allocatedAtHalf = GC.GetAllocatedBytesForCurrentThread();
+        }
+    }
+    if (source.Status != TcpState.Capture.SourceStatus.EndOfInput)
+        Console.Error.WriteLine(source.ErrorMessage);
+}
+double seconds = clock.Elapsed.TotalSeconds;
+long allocatedAtEnd = GC.GetAllocatedBytesForCurrentThread();
+int tracked = tracker.ActiveConnections;
+long loaded = SettledHeap();
+GC.KeepAlive(tracker);
+GC.KeepAlive(engine);
+GC.KeepAlive(decoder);
+
+long growth = loaded - baseline;
+var info = GC.GetGCMemoryInfo();
+Write("file", path);
+Write("detectors", detectors ? "all" : "none");
+Write("transitions", transitions ? "kept" : "not kept");
+Write("packets", packets);
+Write("seconds", seconds.ToString("F2", CultureInfo.InvariantCulture));
+Write("tracked_connections", tracked);
+Write("held_connections", tracker.HeldConnections);
+Write("peak_tracked", tracker.PeakConnections);
+Write("max_connections", maxConnections);
+Write("managed_heap_growth_bytes", growth);
+Write("managed_bytes_per_tracked_connection", tracked == 0 ? "n/a" : (growth / (double)tracked).ToString("F1", CultureInfo.InvariantCulture));
+Write("allocated_bytes_per_packet", ((allocatedAtEnd - allocatedAtStart) / (double)Math.Max(1, packets)).ToString("F2", CultureInfo.InvariantCulture));
+Write("allocated_bytes_per_packet_second_half",
+    packetsAtHalf < 0 ? "n/a" : ((allocatedAtEnd - allocatedAtHalf) / (double)Math.Max(1, packets - packetsAtHalf)).ToString("F2", CultureInfo.InvariantCulture));
+Write("gc_heap_size_bytes", info.HeapSizeBytes);
+Write("peak_working_set_bytes", Process.GetCurrentProcess().PeakWorkingSet64);
+return 0;
+
+static long SettledHeap()
+{
+    GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    GC.WaitForPendingFinalizers();
+    GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    return GC.GetTotalMemory(forceFullCollection: true);
+}
+
+static void Write(string key, object value) => Console.WriteLine(FormattableString.Invariant($"{key}={value}"));
