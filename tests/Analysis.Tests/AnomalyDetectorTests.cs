@@ -185,6 +185,36 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
+    public void CloseWaitPastTheListingLimit_IsCounted_AndStillRollsUp()
+    {
+        int connections = DetectorLimits.MaxListedPerKind + 50;
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < connections; i++)
+        {
+            var c = Connect(clientPort: (ushort)(20000 + i), start: 1_700_000_000 + i * 0.01);
+            c.Client.Fin();
+            c.Server.Ack();
+            segments.AddRange(c.Segments);
+        }
+        segments.Add(ClockTick(1_700_000_200));
+        var engine = new AnomalyEngine();
+        var tracker = new ConnectionTracker(new AnalysisOptions(), new ConnectionStatistics());
+        tracker.AddObserver(engine);
+        foreach (var segment in segments.OrderBy(s => s.Timestamp))
+            tracker.Process(segment);
+        tracker.Finish();
+        engine.Complete(tracker.Clock);
+
+        // The service's roll-up takes one of the kind's listed places early; every connection past the limit is
+        // counted, and the roll-up still counts every lingering connection.
+        var listed = engine.Anomalies.Where(a => a.Id == AnomalyCatalogue.CloseWaitLinger).ToList();
+        Assert.Equal(DetectorLimits.MaxListedPerKind, listed.Count);
+        var rollUp = Assert.Single(listed, a => a.Level == AnomalyLevel.Host);
+        Assert.Equal(connections, rollUp.Count);
+        Assert.Equal(connections - (DetectorLimits.MaxListedPerKind - 1), engine.NotListed[AnomalyCatalogue.CloseWaitLinger]);
+    }
+
+    [Fact]
     public void CloseWaitShorterThanTheThreshold_IsNotReported()
     {
         var c = Connect();

@@ -29,7 +29,8 @@ public sealed class Anomaly
     /// <summary>At most this many connection uids are kept as evidence.</summary>
     public const int MaxEvidence = 20;
 
-    private readonly List<string> _evidence = [];
+    // Both made on first use: an anomaly past its kind's listing limit is only counted, and should cost little.
+    private List<string>? _evidence;
 
     public required string Id { get; init; }
     public required AnomalyLevel Level { get; init; }
@@ -42,7 +43,7 @@ public sealed class Anomaly
     public long Count { get; set; }
 
     private string _message = "";
-    private readonly Dictionary<string, object> _details = [];
+    private Dictionary<string, object>? _details;
     private Action<Anomaly>? _describe;
     private bool _changed;
 
@@ -56,7 +57,7 @@ public sealed class Anomaly
     /// <summary>Detector-specific figures (peak half-open, distinct sources, stall seconds ...), for JSON output and reports.</summary>
     public Dictionary<string, object> Details
     {
-        get { Refresh(); return _details; }
+        get { Refresh(); return _details ??= []; }
     }
 
     /// <summary>
@@ -82,7 +83,7 @@ public sealed class Anomaly
         _describe(this);
     }
 
-    public IReadOnlyList<string> Evidence => _evidence;
+    public IReadOnlyList<string> Evidence => (IReadOnlyList<string>?)_evidence ?? [];
 
     /// <summary>Reported (counted in the results and told to sinks); detectors may prepare one before its threshold.</summary>
     public bool Raised { get; internal set; }
@@ -98,6 +99,7 @@ public sealed class Anomaly
 
     public void AddEvidence(string uid)
     {
+        _evidence ??= [];
         if (_evidence.Contains(uid)) return;
         if (_evidence.Count < MaxEvidence) _evidence.Add(uid);
         else EvidenceOmitted++;

@@ -63,8 +63,10 @@ public static class AnomalyCatalogue
             "a new SYN reused a 4-tuple whose previous connection was still in TIME_WAIT"),
     ];
 
-    public static AnomalyKind Get(string id) =>
-        All.FirstOrDefault(k => k.Id == id) ?? throw new ArgumentException($"unknown anomaly id '{id}'", nameof(id));
+    private static readonly Dictionary<string, AnomalyKind> ById = All.ToDictionary(k => k.Id);
 
-    public static bool IsKnown(string id) => All.Any(k => k.Id == id);
+    public static AnomalyKind Get(string id) =>
+        ById.TryGetValue(id, out var kind) ? kind : throw new ArgumentException($"unknown anomaly id '{id}'", nameof(id));
+
+    public static bool IsKnown(string id) => ById.ContainsKey(id);
 }

@@ -105,6 +105,16 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
         return anomaly;
     }
 
+    /// <summary>
+    /// True once <paramref name="id"/> has its <see cref="DetectorLimits.MaxListedPerKind"/> listed anomalies: a
+    /// detector may then count a new occurrence with <see cref="CountNotListed"/> instead of building an anomaly
+    /// (message, details, evidence) nobody will read.
+    /// </summary>
+    public bool OnlyCounts(string id) => _keptPerKind.GetValueOrDefault(id) >= DetectorLimits.MaxListedPerKind;
+
+    /// <summary>One more anomaly of this kind past its listing limit, as <see cref="Raise"/> counts an unlisted one.</summary>
+    public void CountNotListed(string id) => _notListed[id] = _notListed.GetValueOrDefault(id) + 1;
+
     public Anomaly? Find(string id, AnomalyLevel level, string subject) =>
         _byKey.TryGetValue((id, level, subject), out var anomaly) ? anomaly : null;
 
@@ -115,7 +125,7 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
         anomaly.Raised = true;
         if (!anomaly.Listed)
         {
-            _notListed[anomaly.Id] = _notListed.GetValueOrDefault(anomaly.Id) + 1;
+            CountNotListed(anomaly.Id);
             return;
         }
         _anomalies.Add(anomaly);

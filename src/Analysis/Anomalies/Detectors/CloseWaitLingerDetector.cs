@@ -27,6 +27,11 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
 
     protected override double ThresholdSeconds => Settings.CloseWaitLingerSeconds;
 
+    protected override string AnomalyId => AnomalyCatalogue.CloseWaitLinger;
+
+    /// <summary>Past the listing limit, each lingering connection still counts toward its service's roll-up.</summary>
+    protected override void Counted(Lingering entry, PacketTime now) => RollUp(entry, now);
+
     /// <summary>The issue is an application that got the peer's FIN — so its stack acknowledged it — and never closed.</summary>
     protected override bool NeedsConfirmation => true;
 
@@ -48,7 +53,7 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
         return anomaly;
     }
 
-    protected override void Update(Lingering entry, Anomaly anomaly, PacketTime until, bool ended)
+    protected override void Describe(Lingering entry, Anomaly anomaly, PacketTime until, bool ended)
     {
         double seconds = until.SecondsSince(entry.Since);
         string endpoint = entry.Originator ? entry.Connection.Originator : entry.Connection.Responder;

@@ -11,6 +11,8 @@ internal sealed class FinWait2TimeoutDetector(AnomalyEngine engine) : StateLinge
 {
     protected override double ThresholdSeconds => Settings.FinWait2TimeoutSeconds;
 
+    protected override string AnomalyId => AnomalyCatalogue.FinWait2Timeout;
+
     protected override Anomaly Report(Lingering entry, PacketTime now)
     {
         var uid = entry.Connection.Uid;
@@ -21,7 +23,7 @@ internal sealed class FinWait2TimeoutDetector(AnomalyEngine engine) : StateLinge
         return anomaly;
     }
 
-    protected override void Update(Lingering entry, Anomaly anomaly, PacketTime until, bool ended)
+    protected override void Describe(Lingering entry, Anomaly anomaly, PacketTime until, bool ended)
     {
         double seconds = until.SecondsSince(entry.Since);
         string endpoint = entry.Originator ? entry.Connection.Originator : entry.Connection.Responder;

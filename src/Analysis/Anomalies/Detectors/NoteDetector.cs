@@ -17,21 +17,35 @@ internal abstract class NoteDetector(AnomalyEngine engine, string id) : AnomalyD
 
     public override void OnNote(in ConnectionView connection, StateMachineNote note, bool originator, PacketTime time)
     {
-        if (Matches(note))
-            Report(connection, time, Describe(connection, note, originator));
+        if (!Matches(note))
+            return;
+        var anomaly = Count(connection, time);
+        // The sentence is written once, and not at all past the kind's listing limit, where nobody reads it.
+        if (!anomaly.Raised)
+        {
+            if (anomaly.Listed)
+                anomaly.Message = Describe(connection, note, originator);
+            Engine.Raise(anomaly);
+        }
     }
 
     protected Anomaly Report(in ConnectionView connection, PacketTime time, string message)
     {
-        var uid = connection.Uid;
-        var anomaly = Engine.GetOrCreate(id, AnomalyLevel.Connection, uid, time);
-        anomaly.Count++;
-        anomaly.AddEvidence(uid);
+        var anomaly = Count(connection, time);
         if (!anomaly.Raised)
         {
             anomaly.Message = message;
             Engine.Raise(anomaly);
         }
+        return anomaly;
+    }
+
+    private Anomaly Count(in ConnectionView connection, PacketTime time)
+    {
+        var uid = connection.Uid;
+        var anomaly = Engine.GetOrCreate(id, AnomalyLevel.Connection, uid, time);
+        anomaly.Count++;
+        anomaly.AddEvidence(uid);
         return anomaly;
     }
 

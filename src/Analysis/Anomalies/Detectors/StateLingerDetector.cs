@@ -108,7 +108,7 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
         foreach (var key in _due)
             if (_inState.TryGetValue(key, out var entry) && entry.Confirmed && !_reported.ContainsKey(key) &&
                 now.UnixNanoseconds - entry.Since.UnixNanoseconds >= threshold)
-                _reported[key] = Report(entry, now);
+                _reported[key] = ReportOrCount(entry, now);
         _due.Clear();
     }
 
@@ -129,11 +129,42 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
                 Update(entry, anomaly, now, ended: false);
     }
 
+    /// <summary>Stands for the endpoints past the kind's listing limit: counted, never described.</summary>
+    private static readonly Anomaly CountedOnly = new()
+    {
+        Id = "", Level = AnomalyLevel.Connection, Severity = AnomalySeverity.Info, Subject = "", FirstSeen = default,
+        Message = "", Listed = false,
+    };
+
+    /// <summary>The anomaly id this detector reports.</summary>
+    protected abstract string AnomalyId { get; }
+
+    private Anomaly ReportOrCount(Lingering entry, PacketTime now)
+    {
+        if (!Engine.OnlyCounts(AnomalyId))
+            return Report(entry, now);
+        Engine.CountNotListed(AnomalyId);
+        Counted(entry, now);
+        return CountedOnly;
+    }
+
     /// <summary>Raises the anomaly for an endpoint that has been in the state past the threshold.</summary>
     protected abstract Anomaly Report(Lingering entry, PacketTime now);
 
+    /// <summary>An endpoint past the threshold once the kind's listing is full: what still needs it besides the listing.</summary>
+    protected virtual void Counted(Lingering entry, PacketTime now) { }
+
     /// <summary>Brings the anomaly's duration up to <paramref name="until"/>; <paramref name="ended"/> when the endpoint left the state.</summary>
-    protected abstract void Update(Lingering entry, Anomaly anomaly, PacketTime until, bool ended);
+    protected void Update(Lingering entry, Anomaly anomaly, PacketTime until, bool ended)
+    {
+        // Past its kind's listing limit an anomaly is only counted: writing its sentence would be a string per
+        // lingering connection that nobody reads.
+        if (anomaly.Listed)
+            Describe(entry, anomaly, until, ended);
+    }
+
+    /// <summary>Writes the anomaly's figures and message for a stay in the state that lasted until <paramref name="until"/>.</summary>
+    protected abstract void Describe(Lingering entry, Anomaly anomaly, PacketTime until, bool ended);
 
     protected static string Seconds(double seconds) => seconds.ToString("0.#", CultureInfo.InvariantCulture);
 
@@ -145,6 +176,6 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
         if (_reported.Remove(key, out var anomaly))
             Update(entry, anomaly, at, ended);
         else if (entry.Confirmed && at.UnixNanoseconds - entry.Since.UnixNanoseconds >= Nanoseconds(ThresholdSeconds))
-            Update(entry, Report(entry, at), at, ended); // past the threshold since the last scan
+            Update(entry, ReportOrCount(entry, at), at, ended); // past the threshold since the last scan
     }
 }
