@@ -7,7 +7,7 @@
 # client-first close) from 8 client threads, paced to PACKETS_PER_SECOND and stopped after SECONDS whatever happens. While it runs,
 # exactly one capture listens with the filter 'tcp port $PORT' (never two at once: they would compete for the CPU):
 #   tcpdump -w /dev/null           libpcap's default 2 MiB buffer
-#   tcpstate live -f json          its default 32 MiB buffer, JSON records to a file
+#   tcpstate live -f json          its default 128 MiB buffer, JSON records to a file
 #   tcpstate live -f json -B 2048  the same 2 MiB buffer as tcpdump
 #   tcpdump -w /dev/null           again, inside tmux (when tmux is installed): the dashboard's scheduling
 #   tcpstate live                  the dashboard, in a 200x60 tmux terminal, quit with 'q'

@@ -50,7 +50,7 @@ internal static class LiveCommand
         var promisc = new Option<bool>("--promisc") { Description = "Put the interface in promiscuous mode" };
         var bufferSize = new Option<int?>("--buffer-size", "-B")
         {
-            Description = "Kernel capture buffer in KiB, as tcpdump's -B (default 32768: 32 MiB)",
+            Description = "Kernel capture buffer in KiB, as tcpdump's -B (default 131072: 128 MiB, as Zeek's)",
         };
         var write = new Option<string?>("--write", "-w") { Description = "Also save the captured packets to this pcap file" };
         var count = new Option<long?>("--count", "-c") { Description = "Stop after this many packets" };
