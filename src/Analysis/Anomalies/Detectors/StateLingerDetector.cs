@@ -49,7 +49,9 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
 
     public override void OnSegment(in ConnectionView connection, in Capture.Decoding.TcpSegment segment, in SegmentFacts facts)
     {
-        if (_inState.Count == 0)
+        // Only an endpoint in the state can be waiting for its confirmation; asking its state first spares a lookup
+        // for every segment of every other connection while some endpoint lingers.
+        if (_inState.Count == 0 || (facts.FromOriginator ? connection.OriginatorState : connection.ResponderState) != state)
             return;
         var key = (connection.Id, facts.FromOriginator);
         if (_inState.TryGetValue(key, out var entry) && !entry.Confirmed && Confirms(connection, facts.FromOriginator))
