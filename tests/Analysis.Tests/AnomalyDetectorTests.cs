@@ -6,7 +6,11 @@ namespace TcpState.Analysis.Tests;
 /// <summary>Each detector fires on a conversation built to show its anomaly, with the figures it reports.</summary>
 public class AnomalyDetectorTests
 {
-    private static List<Anomaly> Detect(IEnumerable<TcpSegment> segments, DetectorSettings? settings = null)
+    private static List<Anomaly> Detect(IEnumerable<TcpSegment> segments, DetectorSettings? settings = null) =>
+        Run(segments, settings).BySeverity.ToList();
+
+    /// <summary>The segments in time order through a tracker with every detector, to the end of input.</summary>
+    private static AnomalyEngine Run(IEnumerable<TcpSegment> segments, DetectorSettings? settings = null)
     {
         var engine = new AnomalyEngine(settings);
         var tracker = new ConnectionTracker(new AnalysisOptions(), new ConnectionStatistics());
@@ -15,7 +19,7 @@ public class AnomalyDetectorTests
             tracker.Process(segment);
         tracker.Finish();
         engine.Complete(tracker.Clock);
-        return engine.BySeverity.ToList();
+        return engine;
     }
 
     private static TcpConversation Connect(ushort clientPort = 40000, double start = 1_700_000_000, string client = "10.0.0.1",
@@ -197,13 +201,7 @@ public class AnomalyDetectorTests
             segments.AddRange(c.Segments);
         }
         segments.Add(ClockTick(1_700_000_200));
-        var engine = new AnomalyEngine();
-        var tracker = new ConnectionTracker(new AnalysisOptions(), new ConnectionStatistics());
-        tracker.AddObserver(engine);
-        foreach (var segment in segments.OrderBy(s => s.Timestamp))
-            tracker.Process(segment);
-        tracker.Finish();
-        engine.Complete(tracker.Clock);
+        var engine = Run(segments);
 
         // The service's roll-up takes one of the kind's listed places early; every connection past the limit is
         // counted, and the roll-up still counts every lingering connection.
