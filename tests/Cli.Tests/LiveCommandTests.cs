@@ -70,6 +70,39 @@ public class LiveCommandTests
             Assert.Single(JsonLines.Records(reread.Stdout, "summary")).GetProperty("frames").GetProperty("read").GetInt64());
     }
 
+    [LiveCaptureTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AsRoot_TheCaptureLoopAloneRunsAtTheLowestRealtimePriority_UnlessAskedNot(bool normalPriority)
+    {
+        using var loopback = new Loopback();
+        string[] args = ["live", "-i", "lo", "-f", "json", "--filter", loopback.Filter];
+        using var live = LiveProcess.Start(normalPriority ? [.. args, "--no-realtime"] : args);
+        live.WaitUntilListening();
+        // A connection's record shows the capture loop running; its priority is set as the loop starts.
+        int refused = loopback.ConnectRefused();
+        live.WaitForRecord("connection", r => OrigPort(r) == refused, "the refused connection's record");
+
+        var policies = Directory.GetDirectories($"/proc/{live.Id}/task")
+            .Select(task => SchedulingPolicy(Path.Combine(task, "stat")))
+            .ToList();
+        live.Signal(LiveProcess.SigInt);
+        Assert.Equal(0, live.WaitForExit().ExitCode);
+
+        const int roundRobin = 2;
+        Assert.Equal(normalPriority ? 0 : 1, policies.Count(policy => policy == roundRobin));
+        Assert.All(policies, policy => Assert.True(policy is 0 or roundRobin, $"policy {policy}"));
+    }
+
+    /// <summary>A thread's scheduling policy: field 41 of /proc/PID/task/TID/stat (0 normal, 2 round-robin).</summary>
+    private static int SchedulingPolicy(string statPath)
+    {
+        string stat = File.ReadAllText(statPath);
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3]);
+    }
+
     [LiveCaptureFact]
     public void RepeatedlyRefusedConnections_RaiseAnAnomalyAsItFires_AndOnceMoreWithFinalFigures()
     {

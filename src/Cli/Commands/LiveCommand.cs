@@ -83,6 +83,10 @@ internal static class LiveCommand
         {
             Description = "libpcap immediate mode: each packet handed over at once instead of within 100 ms (needs a bigger buffer)",
         };
+        var normalPriority = new Option<bool>("--no-realtime")
+        {
+            Description = "Keep the capture loop at normal priority (by default, as root, it runs at the lowest real-time priority so a saturated CPU cannot starve it)",
+        };
         var dropPrivileges = new Option<string?>("--drop-privileges", "-Z")
         {
             Description = "Once the interface is open, run as this user (as tcpdump's -Z): the -w file is then created as that user",
@@ -92,7 +96,7 @@ internal static class LiveCommand
         var command = new Command("live", "Analyse live traffic: a dashboard of connection states, rates and alerts, or JSON lines")
         {
             device, filter, filterWords, snaplen, promisc, bufferSize, write, count, duration, format, events, statsInterval,
-            verifyChecksums, immediate, dropPrivileges, settings.TimeWait, settings.IdleTimeout, settings.MaxConnections,
+            verifyChecksums, immediate, normalPriority, dropPrivileges, settings.TimeWait, settings.IdleTimeout, settings.MaxConnections,
         };
         command.SetAction(result =>
         {
@@ -132,7 +136,11 @@ internal static class LiveCommand
                 },
                 WritePath = result.GetValue(write),
                 User = user,
-                Limits = new LiveLimits { PacketCount = packets, Duration = ParseDuration(result.GetValue(duration)) },
+                Limits = new LiveLimits
+                {
+                    PacketCount = packets, Duration = ParseDuration(result.GetValue(duration)),
+                    RealtimePriority = !result.GetValue(normalPriority),
+                },
                 Format = Enum.Parse<LiveFormat>(result.GetValue(format)!, ignoreCase: true),
                 Transitions = (result.GetValue(events) ?? []).Contains("transitions"),
                 StatsInterval = TimeSpan.FromSeconds(interval),

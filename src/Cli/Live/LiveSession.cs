@@ -29,6 +29,9 @@ internal sealed record LiveLimits
 
     /// <summary>How often a <see cref="LiveStatus"/> is published.</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Run the capture loop at the lowest real-time priority where permitted (see <see cref="CaptureThreadPriority"/>).</summary>
+    public bool RealtimePriority { get; init; } = true;
 }
 
 /// <summary>
@@ -105,8 +108,13 @@ internal sealed class LiveSession
         (long)((readTimeout.TotalSeconds + 0.05) * Stopwatch.Frequency);
 
     /// <summary>Captures until stopped, then settles every connection still tracked. Returns why it stopped.</summary>
+    /// <summary>Whether the capture loop got its real-time priority (not without root or CAP_SYS_NICE, nor after -Z).</summary>
+    public bool RealtimePriority { get; private set; }
+
     public StopReason Run()
     {
+        if (_limits.RealtimePriority)
+            RealtimePriority = CaptureThreadPriority.TryRaiseCurrentThread();
         _startTicks = Stopwatch.GetTimestamp();
         long nextFlush = _startTicks + FlushIntervalTicks;
         long statusTicks = (long)(_limits.StatusInterval.TotalSeconds * Stopwatch.Frequency);
