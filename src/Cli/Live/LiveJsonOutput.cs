@@ -80,7 +80,11 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
     {
     }
 
-    public void Flush() => _output.Flush();
+    public void Flush()
+    {
+        _records.WriteOut();
+        _output.Flush();
+    }
 
     /// <summary>Every anomaly with its final figures, then the summary line.</summary>
     public void End(RunReport report)
@@ -98,6 +102,8 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
 
     private void EndLine()
     {
+        // Connection lines gathered by the records writer go first, so the stream keeps the order things happened in.
+        _records.WriteOut();
         _json.Flush();
         _output.Write(NewLine);
         _json.Reset(_output);
