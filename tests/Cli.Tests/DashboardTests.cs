@@ -4,6 +4,7 @@ namespace TcpState.Cli.Tests;
 /// The live dashboard in a real pseudo-terminal (tmux), watching connections the test opens on loopback: the screen
 /// must show the per-state counts, use the terminal's width, and quit with 'q' or Ctrl+C into the final summary.
 /// </summary>
+[Collection(nameof(LoopbackTraffic))]
 public class DashboardTests
 {
     private const int Width = 200, Height = 60;

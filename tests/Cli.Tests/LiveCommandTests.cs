@@ -6,6 +6,7 @@ namespace TcpState.Cli.Tests;
 /// <c>tcpstate live</c> on loopback, watching connections the test opens itself (a refused connect, a normal exchange
 /// and close, a server that never closes), through the JSON stream it writes when stdout is not a terminal.
 /// </summary>
+[Collection(nameof(LoopbackTraffic))]
 public class LiveCommandTests
 {
     private static string Side(JsonElement record, string name) => record.GetProperty(name).GetString()!;
