@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using TcpState.Capture.Files;
 
 namespace TcpState.Fuzzing;
 
@@ -33,18 +34,6 @@ internal readonly record struct CaptureRecord(
 /// </summary>
 internal sealed class CaptureLayout
 {
-    public const int PcapFileHeaderLength = 24;
-    public const int PcapRecordHeaderLength = 16;
-    public const uint PcapMicrosecondMagic = 0xA1B2C3D4;
-    public const uint PcapNanosecondMagic = 0xA1B23C4D;
-
-    public const uint SectionHeaderBlock = 0x0A0D0D0A;
-    public const uint InterfaceDescriptionBlock = 1;
-    public const uint PacketBlock = 2;
-    public const uint SimplePacketBlock = 3;
-    public const uint EnhancedPacketBlock = 6;
-    public const uint ByteOrderMagic = 0x1A2B3C4D;
-
     private CaptureLayout(CaptureFormat format, bool bigEndian, List<CaptureRecord> records, int parsedEnd)
     {
         Format = format;
@@ -70,12 +59,12 @@ internal sealed class CaptureLayout
     {
         if (file.Length >= 4)
         {
-            if (BinaryPrimitives.ReadUInt32BigEndian(file) == SectionHeaderBlock)
+            if (BinaryPrimitives.ReadUInt32BigEndian(file) == PcapNgFormat.SectionHeaderBlock)
                 return ParsePcapNg(file);
             uint big = BinaryPrimitives.ReadUInt32BigEndian(file), little = BinaryPrimitives.ReadUInt32LittleEndian(file);
-            if (big is PcapMicrosecondMagic or PcapNanosecondMagic)
+            if (big is PcapFormat.MicrosecondMagic or PcapFormat.NanosecondMagic)
                 return ParsePcap(file, bigEndian: true);
-            if (little is PcapMicrosecondMagic or PcapNanosecondMagic)
+            if (little is PcapFormat.MicrosecondMagic or PcapFormat.NanosecondMagic)
                 return ParsePcap(file, bigEndian: false);
         }
         return new CaptureLayout(CaptureFormat.Unknown, false, [], 0);
@@ -84,17 +73,17 @@ internal sealed class CaptureLayout
     private static CaptureLayout ParsePcap(ReadOnlySpan<byte> file, bool bigEndian)
     {
         var records = new List<CaptureRecord>();
-        if (file.Length < PcapFileHeaderLength)
+        if (file.Length < PcapFormat.FileHeaderLength)
             return new CaptureLayout(CaptureFormat.Pcap, bigEndian, records, 0);
         var linkType = (ushort)Read32(file[20..], bigEndian);
-        int offset = PcapFileHeaderLength;
-        while (file.Length - offset >= PcapRecordHeaderLength)
+        int offset = PcapFormat.FileHeaderLength;
+        while (file.Length - offset >= PcapFormat.RecordHeaderLength)
         {
             uint captured = Read32(file[(offset + 8)..], bigEndian);
-            if (captured > (uint)(file.Length - offset - PcapRecordHeaderLength))
+            if (captured > (uint)(file.Length - offset - PcapFormat.RecordHeaderLength))
                 break;
-            int length = PcapRecordHeaderLength + (int)captured;
-            records.Add(new CaptureRecord(offset, length, 0, bigEndian, offset + PcapRecordHeaderLength, (int)captured, linkType));
+            int length = PcapFormat.RecordHeaderLength + (int)captured;
+            records.Add(new CaptureRecord(offset, length, 0, bigEndian, offset + PcapFormat.RecordHeaderLength, (int)captured, linkType));
             offset += length;
         }
         return new CaptureLayout(CaptureFormat.Pcap, bigEndian, records, offset);
@@ -110,17 +99,17 @@ internal sealed class CaptureLayout
         {
             var block = file[offset..];
             uint type = BinaryPrimitives.ReadUInt32LittleEndian(block);
-            if (BinaryPrimitives.ReadUInt32BigEndian(block) == SectionHeaderBlock)
+            if (BinaryPrimitives.ReadUInt32BigEndian(block) == PcapNgFormat.SectionHeaderBlock)
             {
                 if (block.Length < 12)
                     break;
                 uint magic = BinaryPrimitives.ReadUInt32LittleEndian(block[8..]);
-                if (magic == ByteOrderMagic) bigEndian = false;
-                else if (BinaryPrimitives.ReverseEndianness(magic) == ByteOrderMagic) bigEndian = true;
+                if (magic == PcapNgFormat.ByteOrderMagic) bigEndian = false;
+                else if (BinaryPrimitives.ReverseEndianness(magic) == PcapNgFormat.ByteOrderMagic) bigEndian = true;
                 else break;
                 if (offset == 0) firstBigEndian = bigEndian;
                 interfaces.Clear();
-                type = SectionHeaderBlock;
+                type = PcapNgFormat.SectionHeaderBlock;
             }
             else
             {
@@ -134,13 +123,13 @@ internal sealed class CaptureLayout
             ushort linkType = 0;
             switch (type)
             {
-                case InterfaceDescriptionBlock when length >= 20:
+                case PcapNgFormat.InterfaceDescriptionBlock when length >= 20:
                     linkType = (ushort)Read16(block[8..], bigEndian);
                     interfaces.Add(linkType);
                     break;
-                case EnhancedPacketBlock or PacketBlock when length >= 32:
+                case PcapNgFormat.EnhancedPacketBlock or PcapNgFormat.PacketBlock when length >= 32:
                 {
-                    uint id = type == EnhancedPacketBlock ? Read32(block[8..], bigEndian) : Read16(block[8..], bigEndian);
+                    uint id = type == PcapNgFormat.EnhancedPacketBlock ? Read32(block[8..], bigEndian) : Read16(block[8..], bigEndian);
                     uint captured = Read32(block[20..], bigEndian);
                     if (captured <= (uint)(length - 32))
                     {
@@ -150,7 +139,7 @@ internal sealed class CaptureLayout
                     }
                     break;
                 }
-                case SimplePacketBlock when length >= 16:
+                case PcapNgFormat.SimplePacketBlock when length >= 16:
                 {
                     uint original = Read32(block[8..], bigEndian);
                     dataOffset = offset + 12;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using TcpState.Capture;
+using TcpState.Capture.Files;
 
 namespace TcpState.Fuzzing;
 
@@ -158,7 +159,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
                 if (layout.Records.Count == 0) return "";
                 var record = layout.Records[random.Next(layout.Records.Count)];
                 uint snaplen = file.Length >= 24 ? CaptureLayout.Read32(file.AsSpan(16), big) : 0;
-                uint left = (uint)(file.Length - record.Offset - CaptureLayout.PcapRecordHeaderLength);
+                uint left = (uint)(file.Length - record.Offset - PcapFormat.RecordHeaderLength);
                 uint[] lengths =
                 [
                     snaplen + 1, Math.Max(snaplen, 262_144u) * 2, Math.Max(snaplen, 262_144u) * 2 + 1, 16 * 1024 * 1024,
@@ -210,7 +211,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
             }
             case 2:
             {
-                var sections = layout.Records.Where(r => r.BlockType == CaptureLayout.SectionHeaderBlock).ToList();
+                var sections = layout.Records.Where(r => r.BlockType == PcapNgFormat.SectionHeaderBlock).ToList();
                 if (sections.Count == 0) return "";
                 var section = sections[random.Next(sections.Count)];
                 uint[] magics = [0x4D3C2B1A, 0, 0x1A2B3C4C, (uint)random.Next()];
@@ -219,7 +220,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
             }
             case 3:
             {
-                var sections = layout.Records.Where(r => r.BlockType == CaptureLayout.SectionHeaderBlock && r.Length >= 16).ToList();
+                var sections = layout.Records.Where(r => r.BlockType == PcapNgFormat.SectionHeaderBlock && r.Length >= 16).ToList();
                 if (sections.Count == 0) return "";
                 var section = sections[random.Next(sections.Count)];
                 CaptureLayout.Write16(file.AsSpan(section.Offset + 12), (ushort)random.Next(3), section.BigEndian);
@@ -234,12 +235,12 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
             }
             case 5:
             {
-                var packets = layout.Records.Where(r => r.BlockType is CaptureLayout.EnhancedPacketBlock or CaptureLayout.PacketBlock).ToList();
+                var packets = layout.Records.Where(r => r.BlockType is PcapNgFormat.EnhancedPacketBlock or PcapNgFormat.PacketBlock).ToList();
                 if (packets.Count == 0) return "";
                 var packet = packets[random.Next(packets.Count)];
-                int interfaces = layout.Records.Count(r => r.BlockType == CaptureLayout.InterfaceDescriptionBlock);
+                int interfaces = layout.Records.Count(r => r.BlockType == PcapNgFormat.InterfaceDescriptionBlock);
                 uint[] ids = [(uint)interfaces, (uint)interfaces + 1, 0xFFFF, 0xFFFFFFFF, (uint)random.Next()];
-                if (packet.BlockType == CaptureLayout.PacketBlock)
+                if (packet.BlockType == PcapNgFormat.PacketBlock)
                     CaptureLayout.Write16(file.AsSpan(packet.Offset + 8), (ushort)ids[random.Next(ids.Length)], packet.BigEndian);
                 else
                     CaptureLayout.Write32(file.AsSpan(packet.Offset + 8), ids[random.Next(ids.Length)], packet.BigEndian);
@@ -247,7 +248,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
             }
             case 6:
             {
-                var packets = layout.Records.Where(r => r.BlockType is CaptureLayout.EnhancedPacketBlock or CaptureLayout.PacketBlock).ToList();
+                var packets = layout.Records.Where(r => r.BlockType is PcapNgFormat.EnhancedPacketBlock or PcapNgFormat.PacketBlock).ToList();
                 if (packets.Count == 0) return "";
                 var packet = packets[random.Next(packets.Count)];
                 uint room = (uint)packet.Length - 32;
@@ -257,7 +258,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
             }
             case 7:
             {
-                var interfaces = layout.Records.Where(r => r.BlockType == CaptureLayout.InterfaceDescriptionBlock).ToList();
+                var interfaces = layout.Records.Where(r => r.BlockType == PcapNgFormat.InterfaceDescriptionBlock).ToList();
                 if (interfaces.Count == 0) return "";
                 var idb = interfaces[random.Next(interfaces.Count)];
                 file = MutateInterface(random, file, idb);
@@ -290,12 +291,12 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
             default:
             {
                 // An enhanced packet block rewritten as a simple one (interface 0, no timestamp), or the reverse.
-                if (block.BlockType != CaptureLayout.EnhancedPacketBlock || !block.HasFrame) return "";
+                if (block.BlockType != PcapNgFormat.EnhancedPacketBlock || !block.HasFrame) return "";
                 var data = file.AsSpan(block.DataOffset, block.DataLength).ToArray();
                 uint original = CaptureLayout.Read32(file.AsSpan(block.Offset + 24), big);
                 int padded = (data.Length + 3) & ~3;
                 var simple = new byte[16 + padded];
-                CaptureLayout.Write32(simple, CaptureLayout.SimplePacketBlock, big);
+                CaptureLayout.Write32(simple, PcapNgFormat.SimplePacketBlock, big);
                 CaptureLayout.Write32(simple.AsSpan(4), (uint)simple.Length, big);
                 CaptureLayout.Write32(simple.AsSpan(8), random.Next(3) == 0 ? (uint)random.Next() : original, big);
                 data.CopyTo(simple.AsSpan(12));
@@ -355,7 +356,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
     /// <summary>Thousands of interface descriptions before the first packet: the per-section interface table's bound.</summary>
     private static byte[] InterfaceFlood(Random random, byte[] file, CaptureLayout layout)
     {
-        var first = layout.Records.FirstOrDefault(r => r.BlockType != CaptureLayout.SectionHeaderBlock);
+        var first = layout.Records.FirstOrDefault(r => r.BlockType != PcapNgFormat.SectionHeaderBlock);
         if (first.Length == 0) return file;
         bool big = first.BigEndian;
         int[] counts = [100, 1000, 65_535, 65_536, 65_537, 70_000];
@@ -364,7 +365,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
         for (int i = 0; i < count; i++)
         {
             var idb = flood.AsSpan(i * 20, 20);
-            CaptureLayout.Write32(idb, CaptureLayout.InterfaceDescriptionBlock, big);
+            CaptureLayout.Write32(idb, PcapNgFormat.InterfaceDescriptionBlock, big);
             CaptureLayout.Write32(idb[4..], 20, big);
             CaptureLayout.Write16(idb[8..], 1, big);
             CaptureLayout.Write32(idb[16..], 20, big);
@@ -375,9 +376,9 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
     private static byte[] SectionHeader(bool bigEndian, Random random)
     {
         var block = new byte[28];
-        BinaryPrimitives.WriteUInt32BigEndian(block, CaptureLayout.SectionHeaderBlock);
+        BinaryPrimitives.WriteUInt32BigEndian(block, PcapNgFormat.SectionHeaderBlock);
         CaptureLayout.Write32(block.AsSpan(4), 28, bigEndian);
-        CaptureLayout.Write32(block.AsSpan(8), CaptureLayout.ByteOrderMagic, bigEndian);
+        CaptureLayout.Write32(block.AsSpan(8), PcapNgFormat.ByteOrderMagic, bigEndian);
         CaptureLayout.Write16(block.AsSpan(12), 1, bigEndian);
         BinaryPrimitives.WriteUInt64LittleEndian(block.AsSpan(16), random.Next(2) == 0 ? ulong.MaxValue : (ulong)random.Next());
         CaptureLayout.Write32(block.AsSpan(24), 28, bigEndian);
@@ -402,14 +403,14 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
         bool fixLengths = random.Next(8) != 0;
         if (record.BlockType == 0)
         {
-            var rebuilt = new byte[CaptureLayout.PcapRecordHeaderLength + frame.Data.Length];
-            file.AsSpan(record.Offset, CaptureLayout.PcapRecordHeaderLength).CopyTo(rebuilt);
+            var rebuilt = new byte[PcapFormat.RecordHeaderLength + frame.Data.Length];
+            file.AsSpan(record.Offset, PcapFormat.RecordHeaderLength).CopyTo(rebuilt);
             if (fixLengths)
             {
                 CaptureLayout.Write32(rebuilt.AsSpan(8), (uint)frame.Data.Length, record.BigEndian);
                 CaptureLayout.Write32(rebuilt.AsSpan(12), (uint)frame.OriginalLength, record.BigEndian);
             }
-            frame.Data.CopyTo(rebuilt.AsSpan(CaptureLayout.PcapRecordHeaderLength));
+            frame.Data.CopyTo(rebuilt.AsSpan(PcapFormat.RecordHeaderLength));
             return ByteEdits.Replace(file, record.Offset, record.Length, rebuilt);
         }
 
@@ -423,7 +424,7 @@ internal sealed class FileMutator(FrameMutator frames, MutationCounts counts)
         CaptureLayout.Write32(block.AsSpan(block.Length - 4), total, record.BigEndian);
         if (fixLengths)
         {
-            if (record.BlockType == CaptureLayout.SimplePacketBlock)
+            if (record.BlockType == PcapNgFormat.SimplePacketBlock)
                 CaptureLayout.Write32(block.AsSpan(8), (uint)frame.OriginalLength, record.BigEndian);
             else
             {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using TcpState.Capture;
+using TcpState.Capture.Files;
 
 namespace TcpState.Fuzzing;
 
@@ -12,9 +13,9 @@ internal static class FrameFile
     public static byte[] Write(IReadOnlyList<(MutableFrame Frame, long Time)> frames)
     {
         using var output = new MemoryStream();
-        Block(output, CaptureLayout.SectionHeaderBlock, body =>
+        Block(output, PcapNgFormat.SectionHeaderBlock, body =>
         {
-            Write32(body, CaptureLayout.ByteOrderMagic);
+            Write32(body, PcapNgFormat.ByteOrderMagic);
             Write16(body, 1);
             Write16(body, 0);
             Write64(body, ulong.MaxValue);
@@ -26,7 +27,7 @@ internal static class FrameFile
             {
                 id = (uint)interfaces.Count;
                 interfaces.Add(frame.LinkType, id);
-                Block(output, CaptureLayout.InterfaceDescriptionBlock, body =>
+                Block(output, PcapNgFormat.InterfaceDescriptionBlock, body =>
                 {
                     Write16(body, (ushort)frame.LinkType);
                     Write16(body, 0);
@@ -37,7 +38,7 @@ internal static class FrameFile
                     Write32(body, 0); // opt_endofopt
                 });
             }
-            Block(output, CaptureLayout.EnhancedPacketBlock, body =>
+            Block(output, PcapNgFormat.EnhancedPacketBlock, body =>
             {
                 Write32(body, id);
                 Write32(body, (uint)((ulong)time >> 32));

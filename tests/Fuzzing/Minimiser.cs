@@ -1,3 +1,5 @@
+using TcpState.Capture.Files;
+
 namespace TcpState.Fuzzing;
 
 /// <summary>
@@ -41,7 +43,7 @@ internal static class Minimiser
             {
                 var records = CaptureLayout.Parse(current).Records;
                 // Keep a pcapng file's first section header: without it nothing else is read.
-                int first = records.Count > 0 && records[0].BlockType == CaptureLayout.SectionHeaderBlock ? Math.Max(index, 1) : index;
+                int first = records.Count > 0 && records[0].BlockType == PcapNgFormat.SectionHeaderBlock ? Math.Max(index, 1) : index;
                 if (first >= records.Count) break;
                 int last = Math.Min(records.Count, first + chunk) - 1;
                 var candidate = ByteEdits.Remove(current, records[first].Offset, records[last].End - records[first].Offset);
