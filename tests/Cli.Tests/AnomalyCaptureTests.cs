@@ -8,13 +8,9 @@ namespace TcpState.Cli.Tests;
 /// </summary>
 public class AnomalyCaptureTests
 {
-    public static TheoryData<string> Traces()
-    {
-        var data = new TheoryData<string>();
-        foreach (var entry in Expected().EnumerateArray())
-            data.Add(entry.GetProperty("trace").GetString()!);
-        return data;
-    }
+    private static readonly ExpectedTraces Expected = new(Path.Combine(Repository.Captures, "anomalies", "expected.json"));
+
+    public static TheoryData<string> Traces() => Expected.Names();
 
     [Theory]
     [MemberData(nameof(Traces))]
@@ -196,9 +192,5 @@ public class AnomalyCaptureTests
     private static string[] Ids(JsonElement entry, string property) =>
         entry.GetProperty(property).EnumerateArray().Select(i => i.GetString()!).ToArray();
 
-    private static JsonElement Entry(string trace) =>
-        Expected().EnumerateArray().Single(e => e.GetProperty("trace").GetString() == trace);
-
-    private static JsonElement Expected() =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Captures, "anomalies", "expected.json"))).RootElement;
+    private static JsonElement Entry(string trace) => Expected.For(trace);
 }

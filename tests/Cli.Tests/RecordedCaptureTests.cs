@@ -8,19 +8,15 @@ namespace TcpState.Cli.Tests;
 /// </summary>
 public class RecordedCaptureTests
 {
-    public static TheoryData<string> Traces()
-    {
-        var data = new TheoryData<string>();
-        foreach (var entry in Expected().EnumerateArray())
-            data.Add(entry.GetProperty("trace").GetString()!);
-        return data;
-    }
+    private static readonly ExpectedTraces Expected = new(Repository.Capture("expected.json"));
+
+    public static TheoryData<string> Traces() => Expected.Names();
 
     [Theory]
     [MemberData(nameof(Traces))]
     public void RecordedTrace_GivesTheExpectedRecordForEveryConnection(string trace)
     {
-        var expected = Expected().EnumerateArray().Single(e => e.GetProperty("trace").GetString() == trace);
+        var expected = Expected.For(trace);
         var result = TcpstateProcess.Run("read", "--format", "json", Repository.Capture(trace));
 
         Assert.True(result.ExitCode == 0, result.Stderr);
@@ -57,7 +53,7 @@ public class RecordedCaptureTests
     [MemberData(nameof(Traces))]
     public void RecordedTrace_RaisesExactlyItsListedAnomalies(string trace)
     {
-        var expected = Expected().EnumerateArray().Single(e => e.GetProperty("trace").GetString() == trace);
+        var expected = Expected.For(trace);
         var result = TcpstateProcess.Run("read", "--format", "json", Repository.Capture(trace));
 
         var raised = JsonLines.Records(result.Stdout, "anomaly").Select(a => a.GetProperty("id").GetString()).Distinct().Order();
@@ -72,8 +68,6 @@ public class RecordedCaptureTests
     private static string TransitionStates(JsonElement list) =>
         Joined(list.EnumerateArray().Select(t => t.GetProperty("state").GetString()!));
 
-    private static JsonElement Expected() =>
-        JsonDocument.Parse(File.ReadAllText(Repository.Capture("expected.json"))).RootElement;
 }
 
 internal static class JsonLines
