@@ -37,6 +37,17 @@ stop_pid() {  # stop_pid PID SIGNAL: signal one process we started, wait for it 
   wait "$pid" 2>/dev/null || true
 }
 
+# The EXIT trap of the recording scripts: stop the scenario ($SC_PID) and tcpdump ($TD_PID), delete the namespaces
+# and the work folder ($WORK), and keep the exit status.
+cleanup_recording() {
+  local rc=$?
+  stop_pid "$SC_PID" TERM
+  stop_pid "$TD_PID" INT
+  teardown_ns
+  rm -rf "$WORK"
+  exit "$rc"
+}
+
 teardown_ns() {
   ip netns del "$CLI_NS" 2>/dev/null || true
   ip netns del "$SRV_NS" 2>/dev/null || true

@@ -29,15 +29,7 @@ ALL=(client-closes-first server-closes-first simultaneous-close three-way-close
 WORK=$(mktemp -d /tmp/tcpstate-record.XXXXXX)
 SC_PID=
 
-cleanup() {
-  local rc=$?
-  stop_pid "$SC_PID" TERM
-  stop_pid "$TD_PID" INT
-  teardown_ns
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
+trap cleanup_recording EXIT
 trap 'exit 130' INT TERM
 
 record() {  # record SCENARIO OUTPUT.pcap [extra tcpdump options...]

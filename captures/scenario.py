@@ -558,21 +558,17 @@ def tx_checksum_off(ifname):
         s.close()
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("name", choices=sorted(SCENARIOS) + ["tx-checksum-off"])
-    ap.add_argument("--ifname", help="for tx-checksum-off: interface in the current namespace")
+def add_run_arguments(ap):
+    """The options every scenario runner takes: how record.sh tells it when to close the sockets it kept."""
     ap.add_argument("--ready", help="file to create when the captured part is over")
     ap.add_argument("--release", help="file to wait for before closing the remaining sockets")
     ap.add_argument("--release-timeout", type=float, default=20.0)
-    args = ap.parse_args()
 
-    if args.name == "tx-checksum-off":
-        tx_checksum_off(args.ifname)
-        return 0
 
+def run(scenarios, args):
+    """Run scenario args.name, create args.ready, wait (bounded) for args.release, close what it kept open."""
     log(f"running {args.name}")
-    keep = SCENARIOS[args.name]()
+    keep = scenarios[args.name]()
     if args.ready:
         with open(args.ready, "w") as f:
             f.write("ready\n")
@@ -587,6 +583,19 @@ def main():
         s.close()
     log(f"{args.name} done")
     return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("name", choices=sorted(SCENARIOS) + ["tx-checksum-off"])
+    ap.add_argument("--ifname", help="for tx-checksum-off: interface in the current namespace")
+    add_run_arguments(ap)
+    args = ap.parse_args()
+
+    if args.name == "tx-checksum-off":
+        tx_checksum_off(args.ifname)
+        return 0
+    return run(SCENARIOS, args)
 
 
 if __name__ == "__main__":

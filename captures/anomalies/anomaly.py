@@ -357,8 +357,7 @@ def close_wait_linger(sport=9006):
     return leaked + [ls]
 
 
-def request_response(c, a):
-    base.request_response(c, a)
+request_response = base.request_response
 
 
 TW_CONNECTIONS = 3000       # threshold 1500 in TIME_WAIT
@@ -659,27 +658,8 @@ SCENARIOS = {
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("name", choices=sorted(SCENARIOS))
-    ap.add_argument("--ready", help="file to create when the captured part is over")
-    ap.add_argument("--release", help="file to wait for before closing the remaining sockets")
-    ap.add_argument("--release-timeout", type=float, default=20.0)
-    args = ap.parse_args()
-
-    log(f"running {args.name}")
-    keep = SCENARIOS[args.name]()
-    if args.ready:
-        with open(args.ready, "w") as f:
-            f.write("ready\n")
-    if args.release:
-        deadline = time.monotonic() + args.release_timeout
-        while not os.path.exists(args.release):
-            if time.monotonic() > deadline:
-                log("release file never appeared; closing anyway")
-                break
-            time.sleep(0.05)
-    for s in keep:
-        s.close()
-    log(f"{args.name} done")
-    return 0
+    base.add_run_arguments(ap)
+    return base.run(SCENARIOS, ap.parse_args())
 
 
 if __name__ == "__main__":

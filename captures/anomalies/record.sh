@@ -51,15 +51,7 @@ COPIED="port-reuse-time-wait"
 WORK=$(mktemp -d /tmp/tcpstate-anomalies.XXXXXX)
 SC_PID=
 
-cleanup() {
-  local rc=$?
-  stop_pid "$SC_PID" TERM
-  stop_pid "$TD_PID" INT
-  teardown_ns
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
+trap cleanup_recording EXIT
 trap 'exit 130' INT TERM
 
 record() {  # record SCENARIO OUTPUT.pcap SNAPLEN MAX_SECONDS
