@@ -137,6 +137,17 @@ def recv_eof(s):
         data += chunk
 
 
+def client_closes_then_server(c, a, ls):
+    """The client closes; the server reads end-of-file and closes too; the listener goes. Nothing is kept open."""
+    c.close()
+    time.sleep(LATER)
+    assert recv_eof(a) == b""
+    a.close()
+    time.sleep(STEP)
+    ls.close()
+    return []
+
+
 def request_response(c, a):
     c.sendall(REQUEST)
     time.sleep(STEP)
@@ -339,13 +350,7 @@ def keepalive(cport=40011, sport=8011):
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)
     time.sleep(3.5)
-    c.close()
-    time.sleep(LATER)
-    assert recv_eof(a) == b""
-    a.close()
-    time.sleep(STEP)
-    ls.close()
-    return []
+    return client_closes_then_server(c, a, ls)
 
 
 def sll2_any(cport=40012, sport=8012):
@@ -385,13 +390,7 @@ def port_reuse(cport=40015, sport=8015):
     # The server accepts the new SYN in TIME_WAIT (its TCP timestamp is newer).
     c, a = connect(cport, sport, lsock=ls)
     request_response(c, a)
-    c.close()
-    time.sleep(LATER)
-    assert recv_eof(a) == b""
-    a.close()
-    time.sleep(STEP)
-    ls.close()
-    return []
+    return client_closes_then_server(c, a, ls)
 
 
 def retransmission(cport=40016, sport=8016):
@@ -410,13 +409,7 @@ def retransmission(cport=40016, sport=8016):
     a.sendall(RESPONSE)
     time.sleep(STEP)
     assert recv_exact(c, len(RESPONSE)) == RESPONSE
-    c.close()
-    time.sleep(LATER)
-    assert recv_eof(a) == b""
-    a.close()
-    time.sleep(STEP)
-    ls.close()
-    return []
+    return client_closes_then_server(c, a, ls)
 
 
 def bulk_transfer(cport=40017, sport=8017, size=1_048_576):
