@@ -18,6 +18,10 @@ public readonly record struct ConnectionIdentity(
 {
     public string Uid => ConnectionUid.For(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort, Start);
 
+    /// <summary>Writes <see cref="Uid"/> into <paramref name="text"/> (<see cref="ConnectionUid.Length"/> characters) without making a string.</summary>
+    public void WriteUid(Span<char> text) =>
+        ConnectionUid.Write(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort, Start, text);
+
     public string CommunityId => Records.CommunityId.Compute(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort);
 
     public string Originator => Format(OriginatorAddress, OriginatorPort);

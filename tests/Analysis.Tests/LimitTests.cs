@@ -120,14 +120,25 @@ public class LimitTests
         Assert.Same(engine.Anomalies[0], engine.GetOrCreate(AnomalyCatalogue.SynWithData, AnomalyLevel.Connection, "C0", Start));
     }
 
+    private sealed class Entry : IForgettable
+    {
+        public bool MustStay;
+        public int Value;
+        public bool CanForget => !MustStay;
+
+        public void Reset() => Value = 0;
+    }
+
+    private static readonly Func<int, Entry> NewEntry = _ => new Entry();
+
     [Fact]
     public void AddressTableWhenFull_ForgetsWhatItCanSpare_AndCountsIt()
     {
-        var table = new AddressTable<int, bool>(mustStay => !mustStay);
+        var table = new AddressTable<int, Entry>();
         for (int i = 0; i < DetectorLimits.MaxTrackedKeys; i++)
-            table.Add(i, i % 10 == 0);
+            table.GetOrAdd(i, NewEntry, 0).MustStay = i % 10 == 0;
 
-        table.Add(-1, false);
+        table.GetOrAdd(-1, NewEntry, 0);
 
         Assert.Equal(DetectorLimits.MaxTrackedKeys / 10 + 1, table.Count);
         Assert.Equal(DetectorLimits.MaxTrackedKeys - DetectorLimits.MaxTrackedKeys / 10, table.Forgotten);
@@ -136,12 +147,42 @@ public class LimitTests
     }
 
     [Fact]
+    public void AddressTable_GivesForgottenEntriesResetToNewKeys_InsteadOfMakingNewOnes()
+    {
+        var table = new AddressTable<int, Entry>();
+        var made = new HashSet<Entry>(ReferenceEqualityComparer.Instance);
+        Func<int, Entry> counted = _ =>
+        {
+            var entry = new Entry();
+            made.Add(entry);
+            return entry;
+        };
+        for (int i = 0; i < DetectorLimits.MaxTrackedKeys; i++)
+            table.GetOrAdd(i, counted, 0).Value = i + 1;
+        var first = table[5];
+
+        // The purge forgets all 10,000; the next 10,000 new keys reuse them, each reset.
+        for (int i = 0; i < DetectorLimits.MaxTrackedKeys; i++)
+        {
+            var entry = table.GetOrAdd(-1 - i, counted, 0);
+            Assert.Equal(0, entry.Value);
+            entry.Value = 1;
+        }
+
+        Assert.Equal(DetectorLimits.MaxTrackedKeys, made.Count);
+        Assert.Equal(DetectorLimits.MaxTrackedKeys, table.Count);
+        Assert.Equal(DetectorLimits.MaxTrackedKeys, table.Forgotten);
+        Assert.False(table.TryGetValue(5, out _));
+        Assert.Contains(table.Entries, entry => ReferenceEquals(entry.Value, first));
+    }
+
+    [Fact]
     public void AddressTableFullOfWhatMustStay_PurgesAgainOnlyOnceItDoubled()
     {
-        var table = new AddressTable<int, int>(_ => false);
+        var table = new AddressTable<int, Entry>();
         int keys = 5 * DetectorLimits.MaxTrackedKeys;
         for (int i = 0; i < keys; i++)
-            table.Add(i, i);
+            table.GetOrAdd(i, NewEntry, 0).MustStay = true;
 
         Assert.Equal(keys, table.Count);
         Assert.Equal(0, table.Forgotten);

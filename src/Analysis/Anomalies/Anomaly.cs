@@ -1,3 +1,4 @@
+using TcpState.Analysis.Records;
 using TcpState.Capture;
 
 namespace TcpState.Analysis.Anomalies;
@@ -96,6 +97,25 @@ public sealed class Anomaly
 
     /// <summary>Connections seen beyond <see cref="MaxEvidence"/>; they count but are not listed.</summary>
     public long EvidenceOmitted { get; private set; }
+
+    /// <summary>
+    /// Adds the connection's uid. Once the evidence is full, the uid is only compared in place: a host-level anomaly
+    /// hears of every connection that adds to it, and a string for each would be thrown away.
+    /// </summary>
+    public void AddEvidence(in ConnectionIdentity connection)
+    {
+        if (_evidence is not { Count: >= MaxEvidence })
+        {
+            AddEvidence(connection.Uid);
+            return;
+        }
+        Span<char> uid = stackalloc char[ConnectionUid.Length];
+        connection.WriteUid(uid);
+        foreach (var kept in _evidence)
+            if (uid.SequenceEqual(kept))
+                return;
+        EvidenceOmitted++;
+    }
 
     public void AddEvidence(string uid)
     {

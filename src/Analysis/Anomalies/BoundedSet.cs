@@ -38,10 +38,19 @@ internal sealed class BoundedSet<T>(int maxCount, SetBudget budget)
         budget.Used++;
     }
 
-    /// <summary>Gives the set's share of the budget back; its owner is being forgotten.</summary>
+    /// <summary>
+    /// Empties the set and gives its share of the budget back; its owner is being forgotten. A small set is kept for the
+    /// owner's next key, a large one dropped rather than held.
+    /// </summary>
     public void Release()
     {
         budget.Used -= Count;
-        _values = null;
+        if (_values is { Count: <= KeptOnRelease })
+            _values.Clear();
+        else
+            _values = null;
+        Capped = false;
     }
+
+    private const int KeptOnRelease = 64;
 }

@@ -20,6 +20,8 @@ internal sealed class SlidingWindow(double windowSeconds, int cap)
         return _times.Count;
     }
 
+    public void Clear() => _times.Clear();
+
     public int CountAt(PacketTime now)
     {
         Trim(now);
@@ -53,11 +55,13 @@ internal sealed class EarlyEvidence
             _connections.Add(connection);
     }
 
+    public void Clear() => _connections.Clear();
+
     /// <summary>Moves what was remembered into the anomaly's evidence.</summary>
     public void MoveTo(Anomaly anomaly)
     {
         foreach (var connection in _connections)
-            anomaly.AddEvidence(connection.Uid);
+            anomaly.AddEvidence(connection);
         _connections.Clear();
     }
 }

@@ -16,7 +16,18 @@ public static class ConnectionUid
     internal static string For(in ConnectionKey key, Side originator, PacketTime firstSeen) =>
         For(key.Address(originator), key.Port(originator), key.Address(originator.Other()), key.Port(originator.Other()), firstSeen);
 
+    /// <summary>Characters in a uid.</summary>
+    public const int Length = 18;
+
     public static string For(IpAddress origAddress, ushort origPort, IpAddress respAddress, ushort respPort, PacketTime firstSeen)
+    {
+        Span<char> text = stackalloc char[Length];
+        Write(origAddress, origPort, respAddress, respPort, firstSeen, text);
+        return new string(text);
+    }
+
+    /// <summary>Writes the uid <see cref="For(IpAddress, ushort, IpAddress, ushort, PacketTime)"/> returns into <paramref name="text"/> (<see cref="Length"/> characters).</summary>
+    public static void Write(IpAddress origAddress, ushort origPort, IpAddress respAddress, ushort respPort, PacketTime firstSeen, Span<char> text)
     {
         ulong h1 = Mix(0x243F6A8885A308D3UL ^ origAddress.High);
         h1 = Mix(h1 ^ origAddress.Low);
@@ -26,11 +37,9 @@ public static class ConnectionUid
         h1 = Mix(h1 ^ (ulong)firstSeen.UnixNanoseconds);
         ulong h2 = Mix(h1 ^ 0x13198A2E03707344UL);
 
-        Span<char> text = stackalloc char[18];
         text[0] = 'C';
         Encode(h1, text.Slice(1, 11));
         Encode(h2 & 0xFFFF_FFFF, text.Slice(12, 6));
-        return new string(text);
     }
 
     private static void Encode(ulong value, Span<char> destination)

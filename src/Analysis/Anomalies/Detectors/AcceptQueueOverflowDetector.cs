@@ -10,15 +10,25 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal sealed class AcceptQueueOverflowDetector(AnomalyEngine engine) : AnomalyDetector(engine)
 {
-    private sealed class Listener(double windowSeconds, int cap)
+    private sealed class Listener(double windowSeconds, int cap) : IForgettable
     {
         public readonly SlidingWindow Recent = new(windowSeconds, cap);
         public long Ignored, Reset;
         public readonly EarlyEvidence Early = new();
         public Anomaly? Anomaly;
+
+        public bool CanForget => Anomaly is not { Listed: true };
+
+        void IForgettable.Reset()
+        {
+            Recent.Clear();
+            Ignored = Reset = 0;
+            Early.Clear();
+            Anomaly = null;
+        }
     }
 
-    private readonly AddressTable<EndpointKey, Listener> _listeners = new(listener => listener.Anomaly is not { Listed: true });
+    private readonly AddressTable<EndpointKey, Listener> _listeners = new();
     private readonly HashSet<long> _counted = [];
 
     public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
@@ -47,8 +57,8 @@ internal sealed class AcceptQueueOverflowDetector(AnomalyEngine engine) : Anomal
     private void Count(in ConnectionView connection, bool ignored, Capture.PacketTime time)
     {
         var key = new EndpointKey(connection.ResponderAddress, connection.ResponderPort);
-        if (!_listeners.TryGetValue(key, out var listener))
-            _listeners.Add(key, listener = new Listener(Settings.AcceptQueueOverflowWindowSeconds, Settings.AcceptQueueOverflowThreshold * 4));
+        var listener = _listeners.GetOrAdd(key, static settings => new Listener(
+            settings.AcceptQueueOverflowWindowSeconds, settings.AcceptQueueOverflowThreshold * 4), Settings);
         if (ignored) listener.Ignored++;
         else listener.Reset++;
         int recent = listener.Recent.Add(time);

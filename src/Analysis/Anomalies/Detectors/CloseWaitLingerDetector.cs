@@ -1,4 +1,5 @@
 using TcpState.Capture;
+using TcpState.Capture.Decoding;
 
 namespace TcpState.Analysis.Anomalies.Detectors;
 
@@ -14,14 +15,29 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
     /// A service's lingering connections: counted as they are reported (an endpoint once per stay in CLOSE_WAIT), not
     /// kept, so ten cost what ten million do.
     /// </summary>
-    private sealed class Service
+    private sealed class Service : IForgettable
     {
         public long Connections;
         public long LastConnectionId = -1;
         public Anomaly? Anomaly;
+
+        public bool CanForget => Anomaly is not { Listed: true };
+
+        public void Reset()
+        {
+            Connections = 0;
+            LastConnectionId = -1;
+            Anomaly = null;
+        }
     }
 
-    private readonly AddressTable<string, Service> _lingeringByService = new(service => service.Anomaly is not { Listed: true });
+    /// <summary>A lingering endpoint's service: its address and port when it is the responder, its address alone when it is the client.</summary>
+    private readonly record struct ServiceKey(IpAddress Address, ushort Port, bool IsResponder)
+    {
+        public override string ToString() => IsResponder ? ConnectionIdentity.Format(Address, Port) : Address.ToString();
+    }
+
+    private readonly AddressTable<ServiceKey, Service> _lingeringByService = new();
 
     public override long EntriesForgotten => _lingeringByService.Forgotten;
 
@@ -73,26 +89,40 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
 
     private void RollUp(Lingering entry, PacketTime now)
     {
-        string service = entry.Originator
-            ? entry.Connection.OriginatorAddress.ToString()
-            : entry.Connection.Responder;
-        if (!_lingeringByService.TryGetValue(service, out var lingering))
-            _lingeringByService.Add(service, lingering = new Service());
-        if (lingering.LastConnectionId != entry.Connection.Id)
+        var connection = entry.Connection;
+        var service = entry.Originator
+            ? new ServiceKey(connection.OriginatorAddress, 0, IsResponder: false)
+            : new ServiceKey(connection.ResponderAddress, connection.ResponderPort, IsResponder: true);
+        var lingering = _lingeringByService.GetOrAdd(service, static _ => new Service(), 0);
+        if (lingering.LastConnectionId != connection.Id)
         {
             lingering.Connections++;
-            lingering.LastConnectionId = entry.Connection.Id;
+            lingering.LastConnectionId = connection.Id;
         }
         if (lingering.Connections < Settings.CloseWaitRollupConnections)
             return;
-        var anomaly = lingering.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.CloseWaitLinger, AnomalyLevel.Host, service, now);
+        if (lingering.Anomaly is null)
+        {
+            lingering.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.CloseWaitLinger, AnomalyLevel.Host, service.ToString(), now);
+            lingering.Anomaly.DescribeWith(RollUpDescriber(lingering, Settings.CloseWaitLingerSeconds));
+        }
+        var anomaly = lingering.Anomaly;
         anomaly.Count = lingering.Connections;
-        anomaly.AddEvidence(entry.Connection.Uid);
+        anomaly.AddEvidence(connection);
+        anomaly.Changed();
+        Engine.Raise(anomaly);
+    }
+
+    // A method of its own: a lambda in RollUp would make the compiler allocate its closure on every call.
+    private static Action<Anomaly> RollUpDescriber(Service lingering, double thresholdSeconds) =>
+        anomaly => DescribeRollUp(anomaly, lingering, thresholdSeconds);
+
+    private static void DescribeRollUp(Anomaly anomaly, Service lingering, double thresholdSeconds)
+    {
         anomaly.Details["lingering_connections"] = lingering.Connections;
         anomaly.Message =
-            $"{service} has left {lingering.Connections} connections in CLOSE_WAIT for more than {Seconds(Settings.CloseWaitLingerSeconds)} s: " +
+            $"{anomaly.Subject} has left {lingering.Connections} connections in CLOSE_WAIT for more than {Seconds(thresholdSeconds)} s: " +
             "the same application keeps failing to close sockets its peers have closed — a descriptor leak that ends " +
             "in 'too many open files'.";
-        Engine.Raise(anomaly);
     }
 }

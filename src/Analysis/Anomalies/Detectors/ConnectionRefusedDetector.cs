@@ -12,19 +12,28 @@ internal sealed class ConnectionRefusedDetector(AnomalyEngine engine) : AnomalyD
     /// <summary>Distinct sources counted per destination; beyond it the count is a lower bound.</summary>
     private const int MaxSourcesPerDestination = 10_000;
 
-    private sealed class Destination(double windowSeconds, int cap, SetBudget budget)
+    private sealed class Destination(double windowSeconds, int cap, SetBudget budget) : IForgettable
     {
         public readonly SlidingWindow Recent = new(windowSeconds, cap);
         public readonly BoundedSet<IpAddress> Sources = new(MaxSourcesPerDestination, budget);
         public long Refused;
         public readonly EarlyEvidence Early = new();
         public Anomaly? Anomaly;
+
+        public bool CanForget => Anomaly is not { Listed: true };
+
+        public void Reset()
+        {
+            Recent.Clear();
+            Sources.Release();
+            Refused = 0;
+            Early.Clear();
+            Anomaly = null;
+        }
     }
 
     private readonly SetBudget _sourceBudget = new();
-    private readonly AddressTable<EndpointKey, Destination> _destinations = new(
-        destination => destination.Anomaly is not { Listed: true },
-        destination => destination.Sources.Release());
+    private readonly AddressTable<EndpointKey, Destination> _destinations = new();
 
     public override DetectorInterests Interests => DetectorInterests.Segments;
 
@@ -41,8 +50,8 @@ internal sealed class ConnectionRefusedDetector(AnomalyEngine engine) : AnomalyD
         if (!IsRefusal(connection, segment, facts))
             return;
         var key = new EndpointKey(connection.ResponderAddress, connection.ResponderPort);
-        if (!_destinations.TryGetValue(key, out var destination))
-            _destinations.Add(key, destination = new Destination(Settings.ConnectionRefusedWindowSeconds, Settings.ConnectionRefusedThreshold * 4, _sourceBudget));
+        var destination = _destinations.GetOrAdd(key, static self => new Destination(
+            self.Settings.ConnectionRefusedWindowSeconds, self.Settings.ConnectionRefusedThreshold * 4, self._sourceBudget), this);
         destination.Refused++;
         destination.Sources.Add(connection.OriginatorAddress);
         int recent = destination.Recent.Add(segment.Timestamp);

@@ -13,7 +13,7 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
     /// <summary>Distinct hosts and ports counted per scanning source; beyond them the counts are lower bounds.</summary>
     private const int MaxHostsPerSource = 10_000, MaxPortsPerSource = 65_536;
 
-    private sealed class Source(SetBudget budget)
+    private sealed class Source(SetBudget budget) : IForgettable
     {
         /// <summary>
         /// Until the threshold: each target's latest attempt, pruned to the window past four times the threshold, so it
@@ -25,16 +25,22 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
         public long Refused, Unanswered;
         public readonly EarlyEvidence Early = new();
         public Anomaly? Anomaly;
+
+        public bool CanForget => Anomaly is not { Listed: true };
+
+        public void Reset()
+        {
+            Targets.Clear();
+            Hosts.Release();
+            Ports.Release();
+            Refused = Unanswered = 0;
+            Early.Clear();
+            Anomaly = null;
+        }
     }
 
     private readonly SetBudget _targetBudget = new();
-    private readonly AddressTable<IpAddress, Source> _sources = new(
-        source => source.Anomaly is not { Listed: true },
-        source =>
-        {
-            source.Hosts.Release();
-            source.Ports.Release();
-        });
+    private readonly AddressTable<IpAddress, Source> _sources = new();
 
     public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
 
@@ -54,8 +60,7 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
 
     private void Probe(in ConnectionView connection, PacketTime time, bool refused)
     {
-        if (!_sources.TryGetValue(connection.OriginatorAddress, out var source))
-            _sources.Add(connection.OriginatorAddress, source = new Source(_targetBudget));
+        var source = _sources.GetOrAdd(connection.OriginatorAddress, static budget => new Source(budget), _targetBudget);
         if (refused) source.Refused++;
         else source.Unanswered++;
 

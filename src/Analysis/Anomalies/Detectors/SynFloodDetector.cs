@@ -26,7 +26,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
     /// </summary>
     private const int StaleOpeningsSlack = 1024;
 
-    private sealed class Listener(SetBudget budget)
+    private sealed class Listener(SetBudget budget) : IForgettable
     {
         public int HalfOpenInWindow;
         public int Peak;
@@ -36,20 +36,26 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
         /// <summary>Sources are recorded only once a listener looks suspicious, so ordinary traffic costs nothing.</summary>
         public bool WatchingSources;
         public Anomaly? Anomaly;
+
+        /// <summary>One with half-open connections in its window or a listed anomaly is never forgotten.</summary>
+        public bool CanForget => HalfOpenInWindow == 0 && Anomaly is not { Listed: true };
+
+        public void Reset()
+        {
+            HalfOpenInWindow = Peak = 0;
+            Syns = SynAcks = SynAckRetransmissions = HandshakeAcks = NonCookieSynAcks = 0;
+            Sources.Release();
+            SourcesSeenAgain.Release();
+            WatchingSources = false;
+            Anomaly = null;
+        }
     }
 
     private readonly record struct Opening(long ConnectionId, long OpenedNs, EndpointKey Listener, IpAddress Source);
 
     private readonly SetBudget _sourceBudget = new();
 
-    /// <summary>Listeners; one with half-open connections in its window or a listed anomaly is never forgotten.</summary>
-    private readonly AddressTable<EndpointKey, Listener> _listeners = new(
-        listener => listener.HalfOpenInWindow == 0 && listener.Anomaly is not { Listed: true },
-        listener =>
-        {
-            listener.Sources.Release();
-            listener.SourcesSeenAgain.Release();
-        });
+    private readonly AddressTable<EndpointKey, Listener> _listeners = new();
 
     /// <summary>Half-open connections still counted in their listener's window, by connection id.</summary>
     private readonly Dictionary<long, EndpointKey> _halfOpen = [];
@@ -143,12 +149,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
                 Describe(key, listener, anomaly);
     }
 
-    private Listener ListenerFor(EndpointKey key)
-    {
-        if (!_listeners.TryGetValue(key, out var listener))
-            _listeners.Add(key, listener = new Listener(_sourceBudget));
-        return listener;
-    }
+    private Listener ListenerFor(EndpointKey key) => _listeners.GetOrAdd(key, static budget => new Listener(budget), _sourceBudget);
 
     /// <summary>The listener starts to look suspicious: count the sources of the half-open connections already in its window too.</summary>
     private void StartWatchingSources(EndpointKey key, Listener listener)

@@ -85,7 +85,7 @@ internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDet
         {
             var anomaly = host.Anomaly ??= Engine.GetOrCreate(AnomalyCatalogue.TimeWaitBuildup, AnomalyLevel.Host, holder.ToString(), time);
             anomaly.LastSeen = time;
-            anomaly.AddEvidence(connection.Identity.Uid);
+            anomaly.AddEvidence(connection.Identity);
             if (!anomaly.Raised)
             {
                 host.Pairs = CountPairsInTable(holder);
