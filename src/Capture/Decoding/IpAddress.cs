@@ -50,6 +50,29 @@ public readonly record struct IpAddress(ulong High, ulong Low)
         return c != 0 ? c : Low.CompareTo(other.Low);
     }
 
+    /// <summary>Bytes <see cref="FormatUtf8"/> may write (an IPv6 address with an embedded IPv4 one, at most 45).</summary>
+    public const int MaxTextLength = 48;
+
+    /// <summary>Writes <see cref="ToString"/> as UTF-8 and returns the count; IPv4 without making a string or an <see cref="IPAddress"/>.</summary>
+    public int FormatUtf8(Span<byte> destination)
+    {
+        if (!IsIpv4)
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            new IPAddress(bytes[..WriteBytes(bytes)]).TryFormat(destination, out int formatted);
+            return formatted;
+        }
+        uint value = (uint)Low;
+        int written = 0;
+        for (int shift = 24; shift >= 0; shift -= 8)
+        {
+            ((byte)(value >> shift)).TryFormat(destination[written..], out int octet, default, System.Globalization.CultureInfo.InvariantCulture);
+            written += octet;
+            if (shift > 0) destination[written++] = (byte)'.';
+        }
+        return written;
+    }
+
     public override string ToString()
     {
         Span<byte> bytes = stackalloc byte[16];

@@ -50,12 +50,11 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
         var json = _json;
         json.WriteStartObject();
         json.WriteString("record", "transition");
-        json.WritePropertyName("ts");
-        json.WriteRawValue(RecordFields.Time(time), skipInputValidation: true);
+        RecordFields.WriteTime(json, "ts", time);
         json.WriteString("uid", connection.Uid);
-        json.WriteString("id.orig_h", connection.OriginatorAddress.ToString());
+        RecordFields.WriteAddress(json, "id.orig_h", connection.OriginatorAddress);
         json.WriteNumber("id.orig_p", connection.OriginatorPort);
-        json.WriteString("id.resp_h", connection.ResponderAddress.ToString());
+        RecordFields.WriteAddress(json, "id.resp_h", connection.ResponderAddress);
         json.WriteNumber("id.resp_p", connection.ResponderPort);
         json.WriteString("side", originator ? "orig" : "resp");
         json.WriteString("from", from.ToRfcName());

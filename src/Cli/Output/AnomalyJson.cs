@@ -13,10 +13,8 @@ internal static class AnomalyJson
         json.WriteString("id", anomaly.Id);
         json.WriteString("level", anomaly.Level == AnomalyLevel.Host ? "host" : "connection");
         json.WriteString("severity", Severity(anomaly.Severity));
-        json.WritePropertyName("ts");
-        json.WriteRawValue(RecordFields.Time(anomaly.FirstSeen), skipInputValidation: true);
-        json.WritePropertyName("last_ts");
-        json.WriteRawValue(RecordFields.Time(anomaly.LastSeen), skipInputValidation: true);
+        RecordFields.WriteTime(json, "ts", anomaly.FirstSeen);
+        RecordFields.WriteTime(json, "last_ts", anomaly.LastSeen);
         json.WriteString("subject", anomaly.Subject);
         json.WriteNumber("count", anomaly.Count);
         json.WriteStartArray("evidence");

@@ -32,19 +32,15 @@ internal sealed class JsonLinesWriter : RecordWriter
         var json = _json;
         json.WriteStartObject();
         json.WriteString("record", "connection");
-        json.WritePropertyName("ts");
-        json.WriteRawValue(RecordFields.Time(record.Start), skipInputValidation: true);
+        RecordFields.WriteTime(json, "ts", record.Start);
         json.WriteString("uid", record.Uid);
-        json.WriteString("id.orig_h", record.OriginatorAddress.ToString());
+        RecordFields.WriteAddress(json, "id.orig_h", record.OriginatorAddress);
         json.WriteNumber("id.orig_p", record.OriginatorPort);
-        json.WriteString("id.resp_h", record.ResponderAddress.ToString());
+        RecordFields.WriteAddress(json, "id.resp_h", record.ResponderAddress);
         json.WriteNumber("id.resp_p", record.ResponderPort);
         json.WriteString("proto", "tcp");
         if (record.Duration is { } duration)
-        {
-            json.WritePropertyName("duration");
-            json.WriteRawValue(RecordFields.Seconds(duration), skipInputValidation: true);
-        }
+            RecordFields.WriteSeconds(json, "duration", duration);
         if (record.OriginatorBytes is { } origBytes) json.WriteNumber("orig_bytes", origBytes);
         if (record.ResponderBytes is { } respBytes) json.WriteNumber("resp_bytes", respBytes);
         json.WriteString("conn_state", record.ConnState.ToString());
@@ -93,8 +89,7 @@ internal sealed class JsonLinesWriter : RecordWriter
         {
             _json.WriteStartObject();
             _json.WriteString("state", transition.State.ToRfcName());
-            _json.WritePropertyName("ts");
-            _json.WriteRawValue(RecordFields.Time(transition.Time), skipInputValidation: true);
+            RecordFields.WriteTime(_json, "ts", transition.Time);
             _json.WriteEndObject();
         }
         _json.WriteEndArray();

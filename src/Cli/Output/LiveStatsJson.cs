@@ -17,7 +17,7 @@ internal static class LiveStatsJson
         var census = status.Census;
         json.WriteStartObject();
         json.WriteString("record", "stats");
-        WriteTime(json, "ts", census.Time);
+        RecordFields.WriteTime(json, "ts", census.Time);
         json.WriteNumber("elapsed", Math.Round(status.ElapsedSeconds, 3));
         json.WriteString("interface", status.Device);
 
@@ -104,16 +104,11 @@ internal static class LiveStatsJson
             json.WriteString("endpoint", endpoint.Local.ToString());
             json.WriteString("peer", endpoint.Peer.ToString());
             json.WriteString("side", endpoint.IsOriginator ? "orig" : "resp");
-            WriteTime(json, "since", endpoint.Since);
+            RecordFields.WriteTime(json, "since", endpoint.Since);
             json.WriteNumber("age", Math.Round(endpoint.AgeSeconds, 3));
             json.WriteEndObject();
         }
         json.WriteEndArray();
     }
 
-    private static void WriteTime(Utf8JsonWriter json, string name, Capture.PacketTime time)
-    {
-        json.WritePropertyName(name);
-        json.WriteRawValue(RecordFields.Time(time), skipInputValidation: true);
-    }
 }

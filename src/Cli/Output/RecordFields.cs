@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Json;
 using TcpState.Analysis;
 using TcpState.Analysis.Connections;
 using TcpState.Analysis.Records;
 using TcpState.Capture;
+using TcpState.Capture.Decoding;
 
 namespace TcpState.Cli.Output;
 
@@ -44,6 +46,30 @@ internal static class RecordFields
         FinishReason.Evicted => "evicted",
         _ => reason.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>Writes a time property as a JSON number with six decimals, without making a string.</summary>
+    public static void WriteTime(Utf8JsonWriter json, string name, PacketTime time)
+    {
+        Span<byte> text = stackalloc byte[PacketTime.MaxZeekLength];
+        json.WritePropertyName(name);
+        json.WriteRawValue(text[..time.FormatZeek(text)], skipInputValidation: true);
+    }
+
+    /// <summary>Writes an address property as a JSON string, without making a string for IPv4.</summary>
+    public static void WriteAddress(Utf8JsonWriter json, string name, IpAddress address)
+    {
+        Span<byte> text = stackalloc byte[IpAddress.MaxTextLength];
+        json.WriteString(name, text[..address.FormatUtf8(text)]);
+    }
+
+    /// <summary>Writes a duration property as a JSON number with six decimals, without making a string.</summary>
+    public static void WriteSeconds(Utf8JsonWriter json, string name, double seconds)
+    {
+        Span<byte> text = stackalloc byte[64];
+        seconds.TryFormat(text, out int written, "0.000000", CultureInfo.InvariantCulture);
+        json.WritePropertyName(name);
+        json.WriteRawValue(text[..written], skipInputValidation: true);
+    }
 
     /// <summary>Seconds since the epoch with six decimals, as Zeek writes times.</summary>
     public static string Time(PacketTime time) => time.ToZeekString();
