@@ -235,14 +235,26 @@ public sealed class ConnectionTracker : IStateMachineListener
     /// <summary>The input has ended: writes every connection still tracked, in the order they started.</summary>
     public void Finish()
     {
-        var remaining = _table.InUse().ToArray();
-        Array.Sort(remaining, (x, y) =>
+        // In the order they started. The sort keys are copied out first, so sorting does not read two slots at random
+        // per comparison; and the table is emptied at once afterwards instead of unlinking each connection from its
+        // hash chain and expiry queue. A million connections open at the end cost most of a second before.
+        var remaining = new FlushOrder[_table.Count];
+        int count = 0;
+        foreach (int index in _table.InUse())
+            remaining[count++] = new FlushOrder(_table[index].FirstSeen.UnixNanoseconds, _table[index].Ordinal, index);
+        Array.Sort(remaining, 0, count);
+        for (int i = 0; i < count; i++)
+            Finish(remaining[i].Index, FinishReason.EndOfInput);
+        _table.Clear();
+    }
+
+    private readonly record struct FlushOrder(long FirstSeenNs, long Ordinal, int Index) : IComparable<FlushOrder>
+    {
+        public int CompareTo(FlushOrder other)
         {
-            int c = _table[x].FirstSeen.CompareTo(_table[y].FirstSeen);
-            return c != 0 ? c : _table[x].Ordinal.CompareTo(_table[y].Ordinal);
-        });
-        foreach (int index in remaining)
-            Finish(index, FinishReason.EndOfInput);
+            int c = FirstSeenNs.CompareTo(other.FirstSeenNs);
+            return c != 0 ? c : Ordinal.CompareTo(other.Ordinal);
+        }
     }
 
     private static long ToNanoseconds(double seconds) => (long)Math.Round(seconds * PacketTime.NanosecondsPerSecond);
@@ -428,7 +440,10 @@ public sealed class ConnectionTracker : IStateMachineListener
         _ranges.Clear(ref detail.Zeek.B.OutOfOrder);
         _details.Return(connection.Detail);
         connection.Detail = Connection.NoDetail;
-        _table.Remove(index);
+        if (reason == FinishReason.EndOfInput)
+            _table.RemoveBeforeClear(index);
+        else
+            _table.Remove(index);
         _current = previous == index ? -1 : previous;
     }
 

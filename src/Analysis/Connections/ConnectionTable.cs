@@ -113,6 +113,28 @@ internal sealed class ConnectionTable
         Count--;
     }
 
+    /// <summary>
+    /// Takes a connection out while the whole table is being emptied, <see cref="Clear"/> to follow: it leaves the
+    /// hash chain and expiry queue as they are rather than unlink each connection at a cache miss or two apiece.
+    /// Lookups are wrong until the clear; visits over <see cref="InUse"/> skip it at once.
+    /// </summary>
+    public void RemoveBeforeClear(int index)
+    {
+        _slots[index].InUse = false;
+        Count--;
+    }
+
+    /// <summary>Empties the table (keeping its arrays); every slot must already be out of use.</summary>
+    public void Clear()
+    {
+        Array.Fill(_buckets, -1);
+        Array.Fill(_queueHeads, -1);
+        Array.Fill(_queueTails, -1);
+        _freeSlot = -1;
+        _usedSlots = 0;
+        Count = 0;
+    }
+
     /// <summary>Moves a connection to the tail of <paramref name="queue"/>: its timer restarts now.</summary>
     public void Enqueue(int index, ExpiryQueue queue)
     {
