@@ -414,6 +414,11 @@ public sealed class ConnectionTracker : IStateMachineListener
             int index = _table.Oldest(queue);
             if (index >= 0)
             {
+                // A full table evicts once per new connection, oldest first: start loading the next one's hash
+                // bucket now, so unlinking it then is not a cache miss.
+                int next = _table[index].QueueNext;
+                if (next >= 0)
+                    _table.PrefetchBucket(_table[next].Key.GetHashCode());
                 Finish(index, FinishReason.Evicted);
                 return;
             }
