@@ -50,15 +50,15 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
         var json = _json;
         json.WriteStartObject();
         json.WriteString("record", "transition");
-        RecordFields.WriteTime(json, "ts", time);
-        json.WriteString("uid", connection.Uid);
-        RecordFields.WriteAddress(json, "id.orig_h", connection.OriginatorAddress);
-        json.WriteNumber("id.orig_p", connection.OriginatorPort);
-        RecordFields.WriteAddress(json, "id.resp_h", connection.ResponderAddress);
-        json.WriteNumber("id.resp_p", connection.ResponderPort);
+        RecordFields.WriteTime(json, JsonNames.Ts, time);
+        json.WriteString(JsonNames.Uid, connection.Uid);
+        RecordFields.WriteAddress(json, JsonNames.OrigH, connection.OriginatorAddress);
+        json.WriteNumber(JsonNames.OrigP, connection.OriginatorPort);
+        RecordFields.WriteAddress(json, JsonNames.RespH, connection.ResponderAddress);
+        json.WriteNumber(JsonNames.RespP, connection.ResponderPort);
         json.WriteString("side", originator ? "orig" : "resp");
-        json.WriteString("from", from.ToRfcName());
-        json.WriteString("to", to.ToRfcName());
+        json.WriteString("from", JsonNames.Of(from));
+        json.WriteString("to", JsonNames.Of(to));
         json.WriteEndObject();
         EndLine();
     }

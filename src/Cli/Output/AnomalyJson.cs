@@ -13,8 +13,8 @@ internal static class AnomalyJson
         json.WriteString("id", anomaly.Id);
         json.WriteString("level", anomaly.Level == AnomalyLevel.Host ? "host" : "connection");
         json.WriteString("severity", Severity(anomaly.Severity));
-        RecordFields.WriteTime(json, "ts", anomaly.FirstSeen);
-        RecordFields.WriteTime(json, "last_ts", anomaly.LastSeen);
+        RecordFields.WriteTime(json, JsonNames.Ts, anomaly.FirstSeen);
+        RecordFields.WriteTime(json, JsonNames.LastTs, anomaly.LastSeen);
         json.WriteString("subject", anomaly.Subject);
         json.WriteNumber("count", anomaly.Count);
         json.WriteStartArray("evidence");

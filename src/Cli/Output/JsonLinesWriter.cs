@@ -31,33 +31,33 @@ internal sealed class JsonLinesWriter : RecordWriter
         var record = connection.ToRecord();
         var json = _json;
         json.WriteStartObject();
-        json.WriteString("record", "connection");
-        RecordFields.WriteTime(json, "ts", record.Start);
-        json.WriteString("uid", record.Uid);
-        RecordFields.WriteAddress(json, "id.orig_h", record.OriginatorAddress);
-        json.WriteNumber("id.orig_p", record.OriginatorPort);
-        RecordFields.WriteAddress(json, "id.resp_h", record.ResponderAddress);
-        json.WriteNumber("id.resp_p", record.ResponderPort);
-        json.WriteString("proto", "tcp");
+        json.WriteString(JsonNames.Record, JsonNames.Connection);
+        RecordFields.WriteTime(json, JsonNames.Ts, record.Start);
+        json.WriteString(JsonNames.Uid, record.Uid);
+        RecordFields.WriteAddress(json, JsonNames.OrigH, record.OriginatorAddress);
+        json.WriteNumber(JsonNames.OrigP, record.OriginatorPort);
+        RecordFields.WriteAddress(json, JsonNames.RespH, record.ResponderAddress);
+        json.WriteNumber(JsonNames.RespP, record.ResponderPort);
+        json.WriteString(JsonNames.Proto, JsonNames.Tcp);
         if (record.Duration is { } duration)
-            RecordFields.WriteSeconds(json, "duration", duration);
-        if (record.OriginatorBytes is { } origBytes) json.WriteNumber("orig_bytes", origBytes);
-        if (record.ResponderBytes is { } respBytes) json.WriteNumber("resp_bytes", respBytes);
-        json.WriteString("conn_state", record.ConnState.ToString());
-        json.WriteNumber("missed_bytes", record.MissedBytes);
-        json.WriteString("history", record.History);
-        json.WriteNumber("orig_pkts", record.OriginatorPackets);
-        json.WriteNumber("resp_pkts", record.ResponderPackets);
-        json.WriteString("community_id", record.CommunityId);
-        json.WriteString("orig_state", record.OriginatorState.ToRfcName());
-        json.WriteString("resp_state", record.ResponderState.ToRfcName());
-        WriteTransitions("orig_transitions", record.OriginatorTransitions);
-        WriteTransitions("resp_transitions", record.ResponderTransitions);
-        json.WriteStartArray("flags");
+            RecordFields.WriteSeconds(json, JsonNames.Duration, duration);
+        if (record.OriginatorBytes is { } origBytes) json.WriteNumber(JsonNames.OrigBytes, origBytes);
+        if (record.ResponderBytes is { } respBytes) json.WriteNumber(JsonNames.RespBytes, respBytes);
+        json.WriteString(JsonNames.ConnState, record.ConnState.ToString());
+        json.WriteNumber(JsonNames.MissedBytes, record.MissedBytes);
+        json.WriteString(JsonNames.History, record.History);
+        json.WriteNumber(JsonNames.OrigPkts, record.OriginatorPackets);
+        json.WriteNumber(JsonNames.RespPkts, record.ResponderPackets);
+        json.WriteString(JsonNames.CommunityId, record.CommunityId);
+        json.WriteString(JsonNames.OrigState, JsonNames.Of(record.OriginatorState));
+        json.WriteString(JsonNames.RespState, JsonNames.Of(record.ResponderState));
+        WriteTransitions(JsonNames.OrigTransitions, record.OriginatorTransitions);
+        WriteTransitions(JsonNames.RespTransitions, record.ResponderTransitions);
+        json.WriteStartArray(JsonNames.Flags);
         foreach (var flag in RecordFields.Flags(record.Flags))
             json.WriteStringValue(flag);
         json.WriteEndArray();
-        json.WriteString("end_reason", RecordFields.EndReason(record.FinishReason));
+        json.WriteString(JsonNames.EndReason, RecordFields.EndReason(record.FinishReason));
         json.WriteEndObject();
         EndLine();
     }
@@ -82,14 +82,14 @@ internal sealed class JsonLinesWriter : RecordWriter
         _output.Flush();
     }
 
-    private void WriteTransitions(string name, IReadOnlyList<StateChange> transitions)
+    private void WriteTransitions(JsonEncodedText name, IReadOnlyList<StateChange> transitions)
     {
         _json.WriteStartArray(name);
         foreach (var transition in transitions)
         {
             _json.WriteStartObject();
-            _json.WriteString("state", transition.State.ToRfcName());
-            RecordFields.WriteTime(_json, "ts", transition.Time);
+            _json.WriteString(JsonNames.State, JsonNames.Of(transition.State));
+            RecordFields.WriteTime(_json, JsonNames.Ts, transition.Time);
             _json.WriteEndObject();
         }
         _json.WriteEndArray();

@@ -17,7 +17,7 @@ internal static class LiveStatsJson
         var census = status.Census;
         json.WriteStartObject();
         json.WriteString("record", "stats");
-        RecordFields.WriteTime(json, "ts", census.Time);
+        RecordFields.WriteTime(json, JsonNames.Ts, census.Time);
         json.WriteNumber("elapsed", Math.Round(status.ElapsedSeconds, 3));
         json.WriteString("interface", status.Device);
 
@@ -104,7 +104,7 @@ internal static class LiveStatsJson
             json.WriteString("endpoint", endpoint.Local.ToString());
             json.WriteString("peer", endpoint.Peer.ToString());
             json.WriteString("side", endpoint.IsOriginator ? "orig" : "resp");
-            RecordFields.WriteTime(json, "since", endpoint.Since);
+            RecordFields.WriteTime(json, JsonNames.Since, endpoint.Since);
             json.WriteNumber("age", Math.Round(endpoint.AgeSeconds, 3));
             json.WriteEndObject();
         }

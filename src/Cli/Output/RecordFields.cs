@@ -48,7 +48,7 @@ internal static class RecordFields
     };
 
     /// <summary>Writes a time property as a JSON number with six decimals, without making a string.</summary>
-    public static void WriteTime(Utf8JsonWriter json, string name, PacketTime time)
+    public static void WriteTime(Utf8JsonWriter json, JsonEncodedText name, PacketTime time)
     {
         Span<byte> text = stackalloc byte[PacketTime.MaxZeekLength];
         json.WritePropertyName(name);
@@ -56,14 +56,14 @@ internal static class RecordFields
     }
 
     /// <summary>Writes an address property as a JSON string, without making a string for IPv4.</summary>
-    public static void WriteAddress(Utf8JsonWriter json, string name, IpAddress address)
+    public static void WriteAddress(Utf8JsonWriter json, JsonEncodedText name, IpAddress address)
     {
         Span<byte> text = stackalloc byte[IpAddress.MaxTextLength];
         json.WriteString(name, text[..address.FormatUtf8(text)]);
     }
 
     /// <summary>Writes a duration property as a JSON number with six decimals, without making a string.</summary>
-    public static void WriteSeconds(Utf8JsonWriter json, string name, double seconds)
+    public static void WriteSeconds(Utf8JsonWriter json, JsonEncodedText name, double seconds)
     {
         Span<byte> text = stackalloc byte[64];
         seconds.TryFormat(text, out int written, "0.000000", CultureInfo.InvariantCulture);
