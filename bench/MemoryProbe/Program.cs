@@ -88,6 +88,7 @@ using (source)
 }
 double seconds = clock.Elapsed.TotalSeconds;
 allocationSamples?.Stop();
+string collections = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}";
 long allocatedAtEnd = GC.GetAllocatedBytesForCurrentThread();
 int tracked = tracker.ActiveConnections;
 long loaded = SettledHeap();
@@ -112,6 +113,7 @@ Write("allocated_bytes_per_packet", ((allocatedAtEnd - allocatedAtStart) / (doub
 Write("allocated_bytes_per_packet_second_half",
     packetsAtHalf < 0 ? "n/a" : ((allocatedAtEnd - allocatedAtHalf) / (double)Math.Max(1, packets - packetsAtHalf)).ToString("F2", CultureInfo.InvariantCulture));
 Write("gc_heap_size_bytes", info.HeapSizeBytes);
+Write("gc_collections_gen0_gen1_gen2", collections); // during the loop, plus the two forced before it
 Write("peak_working_set_bytes", Process.GetCurrentProcess().PeakWorkingSet64);
 if (allocationSamples is not null)
     foreach (var (type, bytes) in allocationSamples.ByType())
