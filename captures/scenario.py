@@ -428,13 +428,7 @@ def bulk_transfer(cport=40017, sport=8017, size=1_048_576):
     reader.join(timeout=10)
     assert received == [size], received
     time.sleep(STEP)
-    c.close()                       # four-way close started by the client, as client-closes-first
-    time.sleep(LATER)
-    assert recv_eof(a) == b""
-    a.close()
-    time.sleep(STEP)
-    ls.close()
-    return []
+    return client_closes_then_server(c, a, ls)  # four-way close started by the client, as client-closes-first
 
 
 # SYN flood with SYN cookies.  Spoofed SYNs from an address nobody has (10.99.0.9: the server reaches it through a
