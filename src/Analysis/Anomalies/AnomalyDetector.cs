@@ -8,11 +8,17 @@ namespace TcpState.Analysis.Anomalies;
 public enum DetectorInterests
 {
     None = 0,
+    /// <summary>Every segment.</summary>
     Segments = 1,
     Transitions = 2,
     Notes = 4,
     Finished = 8,
     Clock = 16,
+    /// <summary>
+    /// Only segments that carry SYN or RST: openings, answers and refusals. Most segments are data and ACKs, and a
+    /// detector of handshakes need not be called for each of them.
+    /// </summary>
+    SynOrRstSegments = 32,
 }
 
 /// <summary>

@@ -17,7 +17,7 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
     private readonly Dictionary<string, int> _keptPerKind = [];
     private readonly Dictionary<string, long> _notListed = [];
     private readonly AnomalyDetector[] _detectors;
-    private readonly AnomalyDetector[] _onSegment, _onTransition, _onNote, _onFinished, _onClock;
+    private readonly AnomalyDetector[] _onSegment, _onSynOrRstSegment, _onTransition, _onNote, _onFinished, _onClock;
 
     public AnomalyEngine(DetectorSettings? settings = null)
     {
@@ -41,6 +41,7 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
             new PortReuseTimeWaitDetector(this),
         ];
         _onSegment = With(DetectorInterests.Segments);
+        _onSynOrRstSegment = With(DetectorInterests.Segments | DetectorInterests.SynOrRstSegments);
         _onTransition = With(DetectorInterests.Transitions);
         _onNote = With(DetectorInterests.Notes);
         _onFinished = With(DetectorInterests.Finished);
@@ -142,7 +143,9 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
 
     public void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {
-        foreach (var detector in _onSegment)
+        // Both lists keep the catalogue's order, so detectors hear a segment in the same order either way.
+        var detectors = (segment.Flags & (TcpFlags.Syn | TcpFlags.Rst)) != 0 ? _onSynOrRstSegment : _onSegment;
+        foreach (var detector in detectors)
             detector.OnSegment(connection, segment, facts);
     }
 

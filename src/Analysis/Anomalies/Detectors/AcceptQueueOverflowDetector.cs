@@ -31,7 +31,7 @@ internal sealed class AcceptQueueOverflowDetector(AnomalyEngine engine) : Anomal
     private readonly AddressTable<EndpointKey, Listener> _listeners = new();
     private readonly HashSet<long> _counted = [];
 
-    public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
+    public override DetectorInterests Interests => DetectorInterests.SynOrRstSegments | DetectorInterests.Finished;
 
     public override long EntriesForgotten => _listeners.Forgotten;
 

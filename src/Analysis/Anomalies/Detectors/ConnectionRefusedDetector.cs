@@ -35,7 +35,7 @@ internal sealed class ConnectionRefusedDetector(AnomalyEngine engine) : AnomalyD
     private readonly SetBudget _sourceBudget = new();
     private readonly AddressTable<EndpointKey, Destination> _destinations = new();
 
-    public override DetectorInterests Interests => DetectorInterests.Segments;
+    public override DetectorInterests Interests => DetectorInterests.SynOrRstSegments;
 
     public override long EntriesForgotten => _destinations.Forgotten;
 

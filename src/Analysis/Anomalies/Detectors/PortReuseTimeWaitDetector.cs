@@ -13,7 +13,7 @@ internal sealed class PortReuseTimeWaitDetector(AnomalyEngine engine) : AnomalyD
     /// <summary>Set when a connection ends because its 4-tuple was reused while in TIME_WAIT; the very next segment opens the new one.</summary>
     private (string PreviousUid, string Holder, PacketTime Since)? _reused;
 
-    public override DetectorInterests Interests => DetectorInterests.Finished | DetectorInterests.Segments;
+    public override DetectorInterests Interests => DetectorInterests.Finished | DetectorInterests.SynOrRstSegments;
 
     public override void OnFinished(in ConnectionView connection)
     {

@@ -42,7 +42,7 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
     private readonly SetBudget _targetBudget = new();
     private readonly AddressTable<IpAddress, Source> _sources = new();
 
-    public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
+    public override DetectorInterests Interests => DetectorInterests.SynOrRstSegments | DetectorInterests.Finished;
 
     public override long EntriesForgotten => _sources.Forgotten;
 

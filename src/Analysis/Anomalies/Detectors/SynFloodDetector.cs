@@ -62,7 +62,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
     private readonly Queue<Opening> _openings = new();
 
     public override DetectorInterests Interests =>
-        DetectorInterests.Segments | DetectorInterests.Transitions | DetectorInterests.Finished | DetectorInterests.Clock;
+        DetectorInterests.SynOrRstSegments | DetectorInterests.Transitions | DetectorInterests.Finished | DetectorInterests.Clock;
 
     public override long EntriesForgotten => _listeners.Forgotten;
 

@@ -10,7 +10,7 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal sealed class SynWithDataDetector(AnomalyEngine engine) : NoteDetector(engine, AnomalyCatalogue.SynWithData)
 {
-    public override DetectorInterests Interests => DetectorInterests.Notes | DetectorInterests.Segments;
+    public override DetectorInterests Interests => DetectorInterests.Notes | DetectorInterests.SynOrRstSegments;
 
     protected override bool Matches(StateMachineNote note) => note == StateMachineNote.SynWithData;
 
