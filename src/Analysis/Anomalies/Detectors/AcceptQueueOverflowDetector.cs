@@ -52,7 +52,12 @@ internal sealed class AcceptQueueOverflowDetector(AnomalyEngine engine) : Anomal
             Count(connection, ignoredAck, segment.Timestamp);
     }
 
-    public override void OnFinished(in ConnectionView connection) => _counted.Remove(connection.Id);
+    public override void OnFinished(in ConnectionView connection)
+    {
+        // Every connection ends here; an empty set spares each of them a hash lookup.
+        if (_counted.Count > 0)
+            _counted.Remove(connection.Id);
+    }
 
     private void Count(in ConnectionView connection, bool ignored, Capture.PacketTime time)
     {

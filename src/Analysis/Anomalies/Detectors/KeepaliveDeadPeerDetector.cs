@@ -56,6 +56,8 @@ internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine) : AnomalyD
 
     public override void OnFinished(in ConnectionView connection)
     {
+        if (_probing.Count == 0)
+            return;
         foreach (var side in (ReadOnlySpan<bool>)[true, false])
         {
             if (!_probing.Remove((connection.Id, side), out var probing) || probing.Anomaly is null)

@@ -83,6 +83,8 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
 
     public override void OnFinished(in ConnectionView connection)
     {
+        if (_chains.Count == 0)
+            return;
         _chains.Remove((connection.Id, true));
         _chains.Remove((connection.Id, false));
     }

@@ -106,6 +106,8 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
 
     public override void OnFinished(in ConnectionView connection)
     {
+        if (_stalls.Count == 0)
+            return;
         foreach (var side in (ReadOnlySpan<bool>)[true, false])
         {
             if (!_stalls.Remove((connection.Id, side), out var stall))
