@@ -55,6 +55,9 @@ public readonly ref struct ConnectionView
     public ushort ResponderPort => _connection.Key.Port(Resp);
 
     /// <summary>Zeek's duration: from the first packet to the last one before both sides had closed.</summary>
+    /// <summary>False when all the connection's packets share one timestamp: Zeek then leaves duration and byte counts unset.</summary>
+    public bool HasDuration => Duration > 0;
+
     public double Duration => PacketTime.Max(_detail.Zeek.LastTime, _connection.FirstSeen).SecondsSince(_connection.FirstSeen);
 
     public ulong OriginatorBytes => ZeekTcpModel.Size(_detail.Zeek.Get(Orig), _detail.Zeek.Get(Resp));
@@ -66,6 +69,12 @@ public readonly ref struct ConnectionView
     public ulong MissedBytes => _detail.Zeek.MissedBytes;
 
     public string History => _detail.Zeek.History.ToString();
+
+    /// <summary>Characters <see cref="WriteHistory"/> may write.</summary>
+    public const int MaxHistoryLength = ZeekHistory.Capacity;
+
+    /// <summary>Writes <see cref="History"/> into <paramref name="text"/> without making a string; returns its length.</summary>
+    public int WriteHistory(Span<char> text) => _detail.Zeek.History.CopyTo(text);
 
     public uint OriginatorPackets => Orig == Side.A ? _connection.PacketsA : _connection.PacketsB;
     public uint ResponderPackets => Orig == Side.A ? _connection.PacketsB : _connection.PacketsA;
@@ -81,9 +90,29 @@ public readonly ref struct ConnectionView
 
     public bool IsOriginator(Side side) => side == Orig;
 
+    /// <summary>Transitions <see cref="CopyTransitions"/> may copy for one endpoint.</summary>
+    public const int MaxTransitions = TransitionLog.MaxPerConnection;
+
+    /// <summary>Copies one endpoint's transitions, in order, into <paramref name="into"/>; returns how many.</summary>
+    public int CopyTransitions(bool originator, Span<StateChange> into)
+    {
+        int count = 0;
+        foreach (var t in Transitions)
+            if (IsOriginator(t.Side) == originator)
+                into[count++] = new StateChange(t.To, t.Time);
+        return count;
+    }
+
     public string Uid => ConnectionUid.For(_connection.Key, Orig, _connection.FirstSeen);
 
+    /// <summary>Writes <see cref="Uid"/> into <paramref name="text"/> (<see cref="ConnectionUid.Length"/> characters) without making a string.</summary>
+    public void WriteUid(Span<char> text) => Identity.WriteUid(text);
+
     public string CommunityId => Records.CommunityId.Compute(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort);
+
+    /// <summary>Writes <see cref="CommunityId"/> into <paramref name="text"/> (<see cref="Records.CommunityId.Length"/> characters) without making a string.</summary>
+    public void WriteCommunityId(Span<char> text) =>
+        Records.CommunityId.Write(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort, text);
 
     private EndpointSnapshot Snapshot(Side side)
     {
@@ -106,13 +135,11 @@ public readonly ref struct ConnectionView
 
     public ConnectionRecord ToRecord()
     {
-        var orig = new List<StateChange>();
-        var resp = new List<StateChange>();
-        foreach (var t in Transitions)
-            (IsOriginator(t.Side) ? orig : resp).Add(new StateChange(t.To, t.Time));
+        Span<StateChange> changes = stackalloc StateChange[MaxTransitions];
+        var orig = changes[..CopyTransitions(originator: true, changes)].ToArray();
+        var resp = changes[..CopyTransitions(originator: false, changes)].ToArray();
 
-        double duration = Duration;
-        bool hasDuration = duration > 0;
+        bool hasDuration = HasDuration;
         return new ConnectionRecord
         {
             Start = Start,
@@ -121,8 +148,7 @@ public readonly ref struct ConnectionView
             OriginatorPort = OriginatorPort,
             ResponderAddress = ResponderAddress,
             ResponderPort = ResponderPort,
-            // Zeek leaves duration and byte counts unset for a connection whose packets all share one timestamp.
-            Duration = hasDuration ? duration : null,
+            Duration = hasDuration ? Duration : null,
             OriginatorBytes = hasDuration ? OriginatorBytes : null,
             ResponderBytes = hasDuration ? ResponderBytes : null,
             ConnState = ConnState,

@@ -233,6 +233,47 @@ public class ReadCommandTests
         Assert.Equal("time_wait_expired", first.GetProperty("end_reason").GetString());
     }
 
+    /// <summary>
+    /// json is written straight from the tracker's view; the zeek and csv formats go through a connection record. Both
+    /// must say the same thing about every connection.
+    /// </summary>
+    [Theory]
+    [InlineData("simultaneous-close.pcap")]
+    [InlineData("port-reuse.pcap")]
+    [InlineData("ipv6.pcap")]
+    [InlineData("retransmission.pcap")]
+    [InlineData("syn-flood-cookies.pcap")]
+    public void JsonLines_AgreeWithTheZeekLogOnEveryField(string capture)
+    {
+        var zeek = TcpstateProcess.Run("read", "-f", "zeek", Repository.Capture(capture)).Stdout.Split('\n');
+        var json = JsonLines.Records(TcpstateProcess.Run("read", "-f", "json", Repository.Capture(capture)).Stdout, "connection");
+
+        var fields = zeek.Single(line => line.StartsWith("#fields\t"))["#fields\t".Length..].Split('\t');
+        var rows = zeek.Where(line => line.Length > 0 && !line.StartsWith('#')).Select(line => line.Split('\t')).ToList();
+        Assert.NotEmpty(rows);
+        Assert.Equal(rows.Count, json.Count);
+        for (int i = 0; i < rows.Count; i++)
+            for (int f = 0; f < fields.Length; f++)
+                Assert.True(rows[i][f] == AsZeekText(json[i], fields[f]),
+                    $"connection {i}, {fields[f]}: zeek '{rows[i][f]}', json '{AsZeekText(json[i], fields[f])}'");
+    }
+
+    /// <summary>A json value spelled as Zeek's log spells it: unset "-", an empty set "(empty)", sets joined by commas.</summary>
+    private static string AsZeekText(JsonElement record, string field)
+    {
+        if (!record.TryGetProperty(field, out var value))
+            return "-";
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString() is { Length: > 0 } text ? text : "-",
+            JsonValueKind.Array when value.GetArrayLength() == 0 => "(empty)",
+            JsonValueKind.Array => string.Join(',', value.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Object
+                ? $"{item.GetProperty("state").GetString()}@{item.GetProperty("ts").GetRawText()}"
+                : item.GetString())),
+            _ => value.GetRawText(),
+        };
+    }
+
     [Fact]
     public void SameInputTwice_GivesTheSameUidsAndCommunityIds()
     {

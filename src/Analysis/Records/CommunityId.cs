@@ -12,7 +12,19 @@ public static class CommunityId
 {
     private const byte TcpProtocol = 6;
 
+    /// <summary>Characters in a Community ID: "1:" and the base64 of a SHA-1 digest.</summary>
+    public const int Length = 30;
+
     public static string Compute(IpAddress source, ushort sourcePort, IpAddress destination, ushort destinationPort, ushort seed = 0)
+    {
+        Span<char> text = stackalloc char[Length];
+        Write(source, sourcePort, destination, destinationPort, text, seed);
+        return new string(text);
+    }
+
+    /// <summary>Writes the ID <see cref="Compute"/> returns into <paramref name="text"/> (<see cref="Length"/> characters).</summary>
+    public static void Write(IpAddress source, ushort sourcePort, IpAddress destination, ushort destinationPort, Span<char> text,
+        ushort seed = 0)
     {
         // The endpoint with the smaller address (then port) goes first, so both directions hash alike.
         int order = source.CompareTo(destination);
@@ -37,6 +49,8 @@ public static class CommunityId
 
         Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
         SHA1.HashData(input[..n], digest);
-        return "1:" + Convert.ToBase64String(digest);
+        text[0] = '1';
+        text[1] = ':';
+        Convert.TryToBase64Chars(digest, text[2..Length], out _);
     }
 }

@@ -40,9 +40,14 @@ internal struct ZeekHistory
     public readonly override string ToString()
     {
         Span<char> text = stackalloc char[Capacity];
+        return new string(text[..CopyTo(text)]);
+    }
+
+    public readonly int CopyTo(Span<char> destination)
+    {
         for (int i = 0; i < _length; i++)
-            text[i] = (char)_letters[i];
-        return new string(text[.._length]);
+            destination[i] = (char)_letters[i];
+        return _length;
     }
 
     public readonly int CopyTo(Span<byte> destination)

@@ -26,38 +26,49 @@ internal sealed class JsonLinesWriter : RecordWriter
         _json = new Utf8JsonWriter(_lines, new JsonWriterOptions { SkipValidation = true });
     }
 
+    /// <summary>
+    /// Written from the view itself, not from <see cref="ConnectionView.ToRecord"/>: the record's strings and lists were
+    /// a handful of allocations per connection, and json is the format for whole captures.
+    /// </summary>
     public override void OnConnection(in ConnectionView connection)
     {
-        var record = connection.ToRecord();
         var json = _json;
+        Span<char> text = stackalloc char[Math.Max(ConnectionView.MaxHistoryLength, CommunityId.Length)];
         json.WriteStartObject();
         json.WriteString(JsonNames.Record, JsonNames.Connection);
-        RecordFields.WriteTime(json, JsonNames.Ts, record.Start);
-        json.WriteString(JsonNames.Uid, record.Uid);
-        RecordFields.WriteAddress(json, JsonNames.OrigH, record.OriginatorAddress);
-        json.WriteNumber(JsonNames.OrigP, record.OriginatorPort);
-        RecordFields.WriteAddress(json, JsonNames.RespH, record.ResponderAddress);
-        json.WriteNumber(JsonNames.RespP, record.ResponderPort);
+        RecordFields.WriteTime(json, JsonNames.Ts, connection.Start);
+        connection.WriteUid(text[..ConnectionUid.Length]);
+        json.WriteString(JsonNames.Uid, text[..ConnectionUid.Length]);
+        RecordFields.WriteAddress(json, JsonNames.OrigH, connection.OriginatorAddress);
+        json.WriteNumber(JsonNames.OrigP, connection.OriginatorPort);
+        RecordFields.WriteAddress(json, JsonNames.RespH, connection.ResponderAddress);
+        json.WriteNumber(JsonNames.RespP, connection.ResponderPort);
         json.WriteString(JsonNames.Proto, JsonNames.Tcp);
-        if (record.Duration is { } duration)
-            RecordFields.WriteSeconds(json, JsonNames.Duration, duration);
-        if (record.OriginatorBytes is { } origBytes) json.WriteNumber(JsonNames.OrigBytes, origBytes);
-        if (record.ResponderBytes is { } respBytes) json.WriteNumber(JsonNames.RespBytes, respBytes);
-        json.WriteString(JsonNames.ConnState, record.ConnState.ToString());
-        json.WriteNumber(JsonNames.MissedBytes, record.MissedBytes);
-        json.WriteString(JsonNames.History, record.History);
-        json.WriteNumber(JsonNames.OrigPkts, record.OriginatorPackets);
-        json.WriteNumber(JsonNames.RespPkts, record.ResponderPackets);
-        json.WriteString(JsonNames.CommunityId, record.CommunityId);
-        json.WriteString(JsonNames.OrigState, JsonNames.Of(record.OriginatorState));
-        json.WriteString(JsonNames.RespState, JsonNames.Of(record.ResponderState));
-        WriteTransitions(JsonNames.OrigTransitions, record.OriginatorTransitions);
-        WriteTransitions(JsonNames.RespTransitions, record.ResponderTransitions);
+        if (connection.HasDuration)
+        {
+            RecordFields.WriteSeconds(json, JsonNames.Duration, connection.Duration);
+            json.WriteNumber(JsonNames.OrigBytes, connection.OriginatorBytes);
+            json.WriteNumber(JsonNames.RespBytes, connection.ResponderBytes);
+        }
+        json.WriteString(JsonNames.ConnState, JsonNames.Of(connection.ConnState));
+        json.WriteNumber(JsonNames.MissedBytes, connection.MissedBytes);
+        json.WriteString(JsonNames.History, text[..connection.WriteHistory(text)]);
+        json.WriteNumber(JsonNames.OrigPkts, connection.OriginatorPackets);
+        json.WriteNumber(JsonNames.RespPkts, connection.ResponderPackets);
+        connection.WriteCommunityId(text[..CommunityId.Length]);
+        json.WriteString(JsonNames.CommunityId, text[..CommunityId.Length]);
+        json.WriteString(JsonNames.OrigState, JsonNames.Of(connection.OriginatorState));
+        json.WriteString(JsonNames.RespState, JsonNames.Of(connection.ResponderState));
+        Span<StateChange> changes = stackalloc StateChange[ConnectionView.MaxTransitions];
+        WriteTransitions(JsonNames.OrigTransitions, changes[..connection.CopyTransitions(originator: true, changes)]);
+        WriteTransitions(JsonNames.RespTransitions, changes[..connection.CopyTransitions(originator: false, changes)]);
         json.WriteStartArray(JsonNames.Flags);
-        foreach (var flag in RecordFields.Flags(record.Flags))
-            json.WriteStringValue(flag);
+        var flags = connection.Flags;
+        foreach (var (flag, name) in RecordFields.FlagNames)
+            if ((flags & flag) != 0)
+                json.WriteStringValue(name);
         json.WriteEndArray();
-        json.WriteString(JsonNames.EndReason, RecordFields.EndReason(record.FinishReason));
+        json.WriteString(JsonNames.EndReason, RecordFields.EndReason(connection.FinishReason));
         json.WriteEndObject();
         EndLine();
     }
@@ -82,7 +93,7 @@ internal sealed class JsonLinesWriter : RecordWriter
         _output.Flush();
     }
 
-    private void WriteTransitions(JsonEncodedText name, IReadOnlyList<StateChange> transitions)
+    private void WriteTransitions(JsonEncodedText name, ReadOnlySpan<StateChange> transitions)
     {
         _json.WriteStartArray(name);
         foreach (var transition in transitions)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TcpState.Analysis;
+using TcpState.Analysis.Zeek;
 
 namespace TcpState.Cli.Output;
 
@@ -43,4 +44,10 @@ internal static class JsonNames
 
     /// <summary>The state's RFC 9293 name (<see cref="RfcStateNames.ToRfcName"/>), encoded.</summary>
     public static JsonEncodedText Of(RfcState state) => RfcStates[(int)state];
+
+    private static readonly JsonEncodedText[] ConnStates =
+        Enum.GetValues<ConnState>().Select(state => JsonEncodedText.Encode(state.ToString())).ToArray();
+
+    /// <summary>Zeek's name of the conn_state, encoded.</summary>
+    public static JsonEncodedText Of(ConnState state) => ConnStates[(int)state];
 }
