@@ -27,6 +27,9 @@ internal sealed class BoundedSet<T>(int maxCount, SetBudget budget)
 
     public void Add(T value)
     {
+        // Full and already capped: nothing can change until Release, so the lookup a flood would pay per packet is spared.
+        if (Capped && Count >= maxCount)
+            return;
         if (Contains(value))
             return;
         if (Count >= maxCount || budget.IsSpent)

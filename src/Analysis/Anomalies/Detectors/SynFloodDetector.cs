@@ -60,6 +60,8 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
     /// <summary>Half-open connections still counted in their listener's window, by connection id.</summary>
     private readonly Dictionary<long, EndpointKey> _halfOpen = [];
     private readonly Queue<Opening> _openings = new();
+    /// <summary>When the oldest queued opening leaves the window; kept whenever the queue's head changes.</summary>
+    private long _oldestLeavesWindowNs = long.MinValue;
 
     public override DetectorInterests Interests =>
         DetectorInterests.SynOrRstSegments | DetectorInterests.Transitions | DetectorInterests.Finished | DetectorInterests.Clock;
@@ -83,6 +85,8 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
                     TrackSource(listener, connection.OriginatorAddress);
                 _halfOpen[connection.Id] = key;
                 _openings.Enqueue(new Opening(connection.Id, segment.Timestamp.UnixNanoseconds, key, connection.OriginatorAddress));
+                if (_openings.Count == 1)
+                    NoteOldestOpening();
                 if (_openings.Count > 2 * _halfOpen.Count + StaleOpeningsSlack)
                     DropStaleOpenings();
                 listener.HalfOpenInWindow++;
@@ -125,6 +129,9 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
 
     public override void OnClock(PacketTime now)
     {
+        // Called for nearly every packet; most of the time the oldest opening is still inside the window.
+        if (_openings.Count == 0 || now.UnixNanoseconds <= _oldestLeavesWindowNs)
+            return;
         long oldest = now.UnixNanoseconds - Nanoseconds(Settings.SynFloodWindowSeconds);
         while (_openings.Count > 0 && _openings.Peek().OpenedNs < oldest)
         {
@@ -133,7 +140,13 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
             if (_halfOpen.Remove(opening.ConnectionId))
                 _listeners[opening.Listener].HalfOpenInWindow--;
         }
+        NoteOldestOpening();
     }
+
+    private void NoteOldestOpening() =>
+        _oldestLeavesWindowNs = _openings.TryPeek(out var oldest)
+            ? oldest.OpenedNs + Nanoseconds(Settings.SynFloodWindowSeconds)
+            : long.MinValue;
 
     /// <summary>Keeps, in order, only the openings whose connection is still counted as half-open.</summary>
     private void DropStaleOpenings()
@@ -144,6 +157,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
             if (_halfOpen.ContainsKey(opening.ConnectionId))
                 _openings.Enqueue(opening);
         }
+        NoteOldestOpening();
     }
 
     public override void OnEnd(PacketTime now)
