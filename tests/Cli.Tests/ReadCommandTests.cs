@@ -274,6 +274,20 @@ public class ReadCommandTests
         };
     }
 
+    /// <summary>
+    /// A Community ID is looked up by grepping for it, as Zeek and Suricata write it: its '+' must appear as itself, not
+    /// as the \u002B an HTML-safe encoder writes; so must the apostrophes and dashes of the messages.
+    /// </summary>
+    [Fact]
+    public void JsonText_IsEscapedOnlyWhereJsonRequires()
+    {
+        var output = TcpstateProcess.Run("read", "-f", "json", ClientClosesFirst).Stdout;
+
+        Assert.Contains("\"community_id\":\"1:xTdb+g9vyR4yViFyldfZorTP0I0=\"", output);
+        Assert.DoesNotContain("\\u00", output);
+        Assert.DoesNotContain("\\u20", output);
+    }
+
     [Fact]
     public void SameInputTwice_GivesTheSameUidsAndCommunityIds()
     {

@@ -9,7 +9,7 @@ public static class CheckJson
     public static void Write(string path, IReadOnlyList<TraceVerdict> verdicts, CheckPolicy policy)
     {
         using var stream = File.Create(path);
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        using var json = new Utf8JsonWriter(stream, JsonText.Options(indented: true));
         json.WriteStartObject();
         json.WriteString("policy", policy.Source);
         json.WriteBoolean("passed", verdicts.All(v => !v.Failed && !v.HasError));

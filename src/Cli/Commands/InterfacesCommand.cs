@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TcpState.Capture.Live;
 using TcpState.Cli.Live;
+using TcpState.Cli.Output;
 
 namespace TcpState.Cli.Commands;
 
@@ -64,7 +65,7 @@ internal static class InterfacesCommand
 
     private static void WriteJson(Stream output, IReadOnlyList<CaptureDevice> devices)
     {
-        using var json = new Utf8JsonWriter(output);
+        using var json = new Utf8JsonWriter(output, JsonText.Options());
         for (int i = 0; i < devices.Count; i++)
         {
             var device = devices[i];

@@ -28,7 +28,7 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
     {
         _output = output;
         _records = new JsonLinesWriter(output);
-        _json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        _json = new Utf8JsonWriter(output, JsonText.Options(skipValidation: true));
     }
 
     public void OnConnection(in ConnectionView connection) => _records.OnConnection(connection);

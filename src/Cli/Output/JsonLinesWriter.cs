@@ -23,7 +23,7 @@ internal sealed class JsonLinesWriter : RecordWriter
     public JsonLinesWriter(Stream output)
     {
         _output = output;
-        _json = new Utf8JsonWriter(_lines, new JsonWriterOptions { SkipValidation = true });
+        _json = new Utf8JsonWriter(_lines, JsonText.Options(skipValidation: true));
     }
 
     /// <summary>
