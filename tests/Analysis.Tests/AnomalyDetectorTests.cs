@@ -12,14 +12,21 @@ public class AnomalyDetectorTests
     /// <summary>The segments in time order through a tracker with every detector, to the end of input.</summary>
     private static AnomalyEngine Run(IEnumerable<TcpSegment> segments, DetectorSettings? settings = null)
     {
+        var (engine, tracker) = Feed(segments, settings);
+        tracker.Finish();
+        engine.Complete(tracker.Clock);
+        return engine;
+    }
+
+    /// <summary>The segments in time order through a tracker with every detector; the input has not ended.</summary>
+    private static (AnomalyEngine Engine, ConnectionTracker Tracker) Feed(IEnumerable<TcpSegment> segments, DetectorSettings? settings = null)
+    {
         var engine = new AnomalyEngine(settings);
         var tracker = new ConnectionTracker(new AnalysisOptions(), new ConnectionStatistics());
         tracker.AddObserver(engine);
         foreach (var segment in segments.OrderBy(s => s.Timestamp))
             tracker.Process(segment);
-        tracker.Finish();
-        engine.Complete(tracker.Clock);
-        return engine;
+        return (engine, tracker);
     }
 
     private static TcpConversation Connect(ushort clientPort = 40000, double start = 1_700_000_000, string client = "10.0.0.1",
@@ -210,6 +217,55 @@ public class AnomalyDetectorTests
         var rollUp = Assert.Single(listed, a => a.Level == AnomalyLevel.Host);
         Assert.Equal(connections, rollUp.Count);
         Assert.Equal(connections - (DetectorLimits.MaxListedPerKind - 1), engine.NotListed[AnomalyCatalogue.CloseWaitLinger]);
+    }
+
+    /// <summary>
+    /// The detectors' timers fire when packet time passes them, during the capture — a live run must show a CLOSE_WAIT
+    /// while it lingers — not only when the input ends and every connection is written out. The connection waits until
+    /// the syn-flood window has passed its SYN, so no other detector's timer is pending when its own starts.
+    /// </summary>
+    [Fact]
+    public void LingeringCloseIsRaisedAsPacketTimePassesTheThreshold_BeforeTheInputEnds()
+    {
+        var c = Connect();
+        c.Wait(20);
+        c.Client.Fin();
+        c.Server.Ack();
+
+        var engine = Feed(c.Segments.Append(ClockTick(1_700_000_100))).Engine;
+
+        Assert.Contains(engine.Anomalies, a => a.Id == AnomalyCatalogue.CloseWaitLinger);
+        Assert.Contains(engine.Anomalies, a => a.Id == AnomalyCatalogue.FinWait2Timeout);
+    }
+
+    [Fact]
+    public void ZeroWindowStallIsRaisedAsPacketTimePassesTheThreshold_BeforeTheInputEnds()
+    {
+        var c = Connect();
+        c.Wait(20);
+        c.Client.Data(1000);
+        c.Server.Raw(TcpFlags.Ack, c.Server.NextSeq, c.Client.NextSeq, window: 0);
+
+        var engine = Feed(c.Segments.Append(ClockTick(1_700_000_100))).Engine;
+
+        Assert.Contains(engine.Anomalies, a => a.Id == AnomalyCatalogue.ZeroWindow);
+    }
+
+    /// <summary>Half-open connections leave the syn-flood window as packet time passes, with no other event to prompt it.</summary>
+    [Fact]
+    public void HalfOpenConnectionsOlderThanTheWindow_StopCountingTowardAFlood()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 140; i++)
+        {
+            // 70 SYNs, then 70 more 15 s later: never 100 within the 10 s window.
+            double start = 1_700_000_000 + (i < 70 ? 0 : 15) + i * 0.01;
+            var c = new TcpConversation(clientAddress: $"198.51.100.{i + 1}", clientPort: (ushort)(1024 + i), startSeconds: start);
+            c.Client.Syn();
+            segments.AddRange(c.Segments);
+        }
+
+        Assert.DoesNotContain(Detect(segments), a => a.Id == AnomalyCatalogue.SynFlood);
     }
 
     [Fact]

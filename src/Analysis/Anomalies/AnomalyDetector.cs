@@ -51,6 +51,12 @@ public abstract class AnomalyDetector
 
     public virtual void OnClock(PacketTime now) { }
 
+    /// <summary>
+    /// The packet time (ns) before which <see cref="OnClock"/> would do nothing; the engine calls it only from then on.
+    /// A detector whose next timer comes earlier outside OnClock tells the engine (<see cref="AnomalyEngine.WakeBy"/>).
+    /// </summary>
+    public virtual long WakeAtNs => long.MinValue;
+
     /// <summary>The input ended: report what the end reveals (a stall still running, a silence that never broke).</summary>
     public virtual void OnEnd(PacketTime now) { }
 

@@ -18,6 +18,8 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
     private readonly Dictionary<string, long> _notListed = [];
     private readonly AnomalyDetector[] _detectors;
     private readonly AnomalyDetector[] _onSegment, _onSynOrRstSegment, _onTransition, _onNote, _onFinished, _onClock;
+    /// <summary>The earliest <see cref="AnomalyDetector.WakeAtNs"/>: until then the clock calls no detector.</summary>
+    private long _nextWakeNs = long.MinValue;
 
     public AnomalyEngine(DetectorSettings? settings = null)
     {
@@ -49,6 +51,9 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
     }
 
     public DetectorSettings Settings { get; }
+
+    /// <summary>The packet clock as the tracker last advanced it.</summary>
+    public PacketTime Now { get; private set; }
 
     /// <summary>The tracker this engine watches, once added to one.</summary>
     public ConnectionTracker? Tracker { get; private set; }
@@ -169,8 +174,25 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
 
     public void OnClock(PacketTime now)
     {
+        // The clock advances with nearly every packet, and the detectors' timers fire about once a second.
+        Now = now;
+        if (now.UnixNanoseconds < _nextWakeNs)
+            return;
+        long next = long.MaxValue;
         foreach (var detector in _onClock)
-            detector.OnClock(now);
+        {
+            if (now.UnixNanoseconds >= detector.WakeAtNs)
+                detector.OnClock(now);
+            next = Math.Min(next, detector.WakeAtNs);
+        }
+        _nextWakeNs = next;
+    }
+
+    /// <summary>A detector's next timer came earlier, at <paramref name="wakeAtNs"/>, outside its <see cref="AnomalyDetector.OnClock"/>.</summary>
+    internal void WakeBy(long wakeAtNs)
+    {
+        if (wakeAtNs < _nextWakeNs)
+            _nextWakeNs = wakeAtNs;
     }
 
     private AnomalyDetector[] With(DetectorInterests interest) =>

@@ -30,7 +30,6 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
     private readonly HashSet<(long, bool)> _awaitingConfirmation = [];
     private readonly List<(long, bool)> _due = [];
     private long _nextScanNs = long.MinValue;
-    private PacketTime _clock;
 
     protected abstract double ThresholdSeconds { get; }
 
@@ -75,6 +74,7 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
             _byEntry.Enqueue(key, time.UnixNanoseconds);
             if (_byEntry.Count > 2 * _inState.Count + StaleEntriesSlack)
                 DropStaleEntries();
+            Engine.WakeBy(WakeAtNs);
         }
         else if (from == state)
             Leave(key, time, ended: true);
@@ -89,14 +89,15 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
         // connections end that way, and asking first spares them two lookups.
         if (!originatorStays && !responderStays)
             return;
-        var until = PacketTime.Max(connection.LastSeen, _clock);
+        var until = PacketTime.Max(connection.LastSeen, Engine.Now);
         Leave((connection.Id, true), originatorStays ? until : connection.LastSeen, ended: !originatorStays);
         Leave((connection.Id, false), responderStays ? until : connection.LastSeen, ended: !responderStays);
     }
 
+    public override long WakeAtNs => _inState.Count == 0 ? long.MaxValue : _nextScanNs;
+
     public override void OnClock(PacketTime now)
     {
-        _clock = now;
         if (now.UnixNanoseconds < _nextScanNs || _inState.Count == 0)
             return;
         _nextScanNs = now.UnixNanoseconds + ScanIntervalNs;

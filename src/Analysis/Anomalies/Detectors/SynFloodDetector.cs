@@ -60,7 +60,7 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
     /// <summary>Half-open connections still counted in their listener's window, by connection id.</summary>
     private readonly Dictionary<long, EndpointKey> _halfOpen = [];
     private readonly Queue<Opening> _openings = new();
-    /// <summary>When the oldest queued opening leaves the window; kept whenever the queue's head changes.</summary>
+    /// <summary>When the oldest queued opening leaves the window; kept whenever the queue's head changes, so the clock wakes the detector only then.</summary>
     private long _oldestLeavesWindowNs = long.MinValue;
 
     public override DetectorInterests Interests =>
@@ -127,11 +127,10 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
             _listeners[key].HalfOpenInWindow--;
     }
 
+    public override long WakeAtNs => _openings.Count == 0 ? long.MaxValue : _oldestLeavesWindowNs + 1;
+
     public override void OnClock(PacketTime now)
     {
-        // Called for nearly every packet; most of the time the oldest opening is still inside the window.
-        if (_openings.Count == 0 || now.UnixNanoseconds <= _oldestLeavesWindowNs)
-            return;
         long oldest = now.UnixNanoseconds - Nanoseconds(Settings.SynFloodWindowSeconds);
         while (_openings.Count > 0 && _openings.Peek().OpenedNs < oldest)
         {
@@ -143,10 +142,13 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
         NoteOldestOpening();
     }
 
-    private void NoteOldestOpening() =>
+    private void NoteOldestOpening()
+    {
         _oldestLeavesWindowNs = _openings.TryPeek(out var oldest)
             ? oldest.OpenedNs + Nanoseconds(Settings.SynFloodWindowSeconds)
             : long.MinValue;
+        Engine.WakeBy(WakeAtNs);
+    }
 
     /// <summary>Keeps, in order, only the openings whose connection is still counted as half-open.</summary>
     private void DropStaleOpenings()

@@ -48,7 +48,10 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
         if (facts.ZeroWindow)
         {
             if (!_stalls.TryGetValue(key, out var stall))
+            {
                 _stalls.Add(key, stall = new Stall { Connection = connection.Identity, ReceiverIsOriginator = facts.FromOriginator });
+                Engine.WakeBy(WakeAtNs);
+            }
             if (!stall.Open)
             {
                 stall.Open = true;
@@ -67,6 +70,8 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
                 _stalls.Remove(key);
         }
     }
+
+    public override long WakeAtNs => _stalls.Count == 0 ? long.MaxValue : _nextScanNs;
 
     public override void OnClock(PacketTime now)
     {
