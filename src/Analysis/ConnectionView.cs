@@ -55,10 +55,10 @@ public readonly ref struct ConnectionView
     public ushort ResponderPort => _connection.Key.Port(Resp);
 
     /// <summary>Zeek's duration: from the first packet to the last one before both sides had closed.</summary>
+    public double Duration => PacketTime.Max(_detail.Zeek.LastTime, _connection.FirstSeen).SecondsSince(_connection.FirstSeen);
+
     /// <summary>False when all the connection's packets share one timestamp: Zeek then leaves duration and byte counts unset.</summary>
     public bool HasDuration => Duration > 0;
-
-    public double Duration => PacketTime.Max(_detail.Zeek.LastTime, _connection.FirstSeen).SecondsSince(_connection.FirstSeen);
 
     public ulong OriginatorBytes => ZeekTcpModel.Size(_detail.Zeek.Get(Orig), _detail.Zeek.Get(Resp));
     public ulong ResponderBytes => ZeekTcpModel.Size(_detail.Zeek.Get(Resp), _detail.Zeek.Get(Orig));

@@ -82,13 +82,13 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
 
     public override void OnFinished(in ConnectionView connection)
     {
-        // A connection written out while still in the state (end of input, idle) lingered until now, not just until
-        // its last packet.
         bool originatorStays = connection.OriginatorState == state, responderStays = connection.ResponderState == state;
         // Leaving the state removed an endpoint, so a connection with neither endpoint in it has nothing here; most
         // connections end that way, and asking first spares them two lookups.
         if (!originatorStays && !responderStays)
             return;
+        // A connection written out while still in the state (end of input, idle) lingered until now, not just until
+        // its last packet.
         var until = PacketTime.Max(connection.LastSeen, Engine.Now);
         Leave((connection.Id, true), originatorStays ? until : connection.LastSeen, ended: !originatorStays);
         Leave((connection.Id, false), responderStays ? until : connection.LastSeen, ended: !responderStays);
