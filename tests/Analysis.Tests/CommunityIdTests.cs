@@ -24,6 +24,25 @@ public class CommunityIdTests
         Assert.NotEqual(CommunityId.Compute(a, 40010, b, 8010), CommunityId.Compute(a, 40011, b, 8010));
     }
 
+    /// <summary>The one-block SHA-1 behind the IDs gives the platform's digest for every length it takes.</summary>
+    [Fact]
+    public void ShortSha1_AgreesWithThePlatformsSha1_ForEveryLengthItTakes()
+    {
+        var random = new Random(20261122);
+        var expected = new byte[ShortSha1.DigestLength];
+        var actual = new byte[ShortSha1.DigestLength];
+        for (int length = 0; length <= ShortSha1.MaxMessageLength; length++)
+            for (int i = 0; i < 200; i++)
+            {
+                var message = new byte[length];
+                random.NextBytes(message);
+                System.Security.Cryptography.SHA1.HashData(message, expected);
+                ShortSha1.Hash(message, actual);
+                Assert.Equal(expected, actual);
+            }
+        Assert.Throws<ArgumentException>(() => ShortSha1.Hash(new byte[ShortSha1.MaxMessageLength + 1], actual));
+    }
+
     [Fact]
     public void DependsOnTheSeed()
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using TcpState.Capture.Decoding;
 
 namespace TcpState.Analysis.Records;
@@ -47,8 +46,8 @@ public static class CommunityId
         BinaryPrimitives.WriteUInt16BigEndian(input[n..], destinationPort);
         n += 2;
 
-        Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
-        SHA1.HashData(input[..n], digest);
+        Span<byte> digest = stackalloc byte[ShortSha1.DigestLength];
+        ShortSha1.Hash(input[..n], digest);
         text[0] = '1';
         text[1] = ':';
         Convert.TryToBase64Chars(digest, text[2..Length], out _);
