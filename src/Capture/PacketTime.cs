@@ -60,8 +60,11 @@ public readonly record struct PacketTime(long UnixNanoseconds) : IComparable<Pac
         }
         (microseconds / 1_000_000).TryFormat(destination, out int written, default, CultureInfo.InvariantCulture);
         destination[written++] = (byte)'.';
-        (microseconds % 1_000_000).TryFormat(destination[written..], out int fraction, "D6", CultureInfo.InvariantCulture);
-        return written + fraction;
+        // Six digits by hand: a format string ("D6") takes the runtime's slow formatting path.
+        int fraction = (int)(microseconds % 1_000_000);
+        for (int digit = written + 5; digit >= written; digit--, fraction /= 10)
+            destination[digit] = (byte)('0' + fraction % 10);
+        return written + 6;
     }
 
     public override string ToString() =>
