@@ -34,27 +34,31 @@ internal static class ShortSha1
 
         const uint H0 = 0x67452301, H1 = 0xEFCDAB89, H2 = 0x98BADCFE, H3 = 0x10325476, H4 = 0xC3D2E1F0;
         uint a = H0, b = H1, c = H2, d = H3, e = H4;
-        for (int t = 0; t < 80; t++)
-        {
-            (uint f, uint k) = t switch
-            {
-                < 20 => ((b & c) | (~b & d), 0x5A827999u),
-                < 40 => (b ^ c ^ d, 0x6ED9EBA1u),
-                < 60 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDCu),
-                _ => (b ^ c ^ d, 0xCA62C1D6u),
-            };
-            uint next = BitOperations.RotateLeft(a, 5) + f + e + k + schedule[t];
-            e = d;
-            d = c;
-            c = BitOperations.RotateLeft(b, 30);
-            b = a;
-            a = next;
-        }
+        // The four 20-round stages as separate loops, so no round chooses its function.
+        for (int t = 0; t < 20; t++)
+            Round(ref a, ref b, ref c, ref d, ref e, ((b & c) | (~b & d)) + 0x5A827999u + schedule[t]);
+        for (int t = 20; t < 40; t++)
+            Round(ref a, ref b, ref c, ref d, ref e, (b ^ c ^ d) + 0x6ED9EBA1u + schedule[t]);
+        for (int t = 40; t < 60; t++)
+            Round(ref a, ref b, ref c, ref d, ref e, ((b & c) | (b & d) | (c & d)) + 0x8F1BBCDCu + schedule[t]);
+        for (int t = 60; t < 80; t++)
+            Round(ref a, ref b, ref c, ref d, ref e, (b ^ c ^ d) + 0xCA62C1D6u + schedule[t]);
 
         BinaryPrimitives.WriteUInt32BigEndian(digest, H0 + a);
         BinaryPrimitives.WriteUInt32BigEndian(digest[4..], H1 + b);
         BinaryPrimitives.WriteUInt32BigEndian(digest[8..], H2 + c);
         BinaryPrimitives.WriteUInt32BigEndian(digest[12..], H3 + d);
         BinaryPrimitives.WriteUInt32BigEndian(digest[16..], H4 + e);
+    }
+
+    /// <summary>One round: <paramref name="mixed"/> is the stage's function of b, c, d plus its constant and the schedule word.</summary>
+    private static void Round(ref uint a, ref uint b, ref uint c, ref uint d, ref uint e, uint mixed)
+    {
+        uint next = BitOperations.RotateLeft(a, 5) + mixed + e;
+        e = d;
+        d = c;
+        c = BitOperations.RotateLeft(b, 30);
+        b = a;
+        a = next;
     }
 }
