@@ -8,9 +8,9 @@ namespace TcpState.Analysis.Connections;
 /// renting and returning allocate nothing once the pool has grown. Returned entries are reused last-in first-out, so
 /// the detail a held SYN borrows for one segment is the one still warm in the cache.
 /// <para>
-/// Chunks, not one array that doubles: a doubling allocates and fills a new array twice the size and copies the old
-/// one in, so by 130,000 connections the pool had touched twice the memory it holds, and on this VM first-touching a
-/// page (the kernel zeroing it) was an eighth of a whole run.
+/// Chunks, not one array that doubles: a doubling allocates a new array twice the size and copies the old one in, so
+/// at that moment both are held, and afterwards up to half of the new one is unused. With a million connections open
+/// the memory probe's peak working set was 896 MB with doubling and 683 MB with chunks.
 /// </para>
 /// </summary>
 internal sealed class DetailPool
