@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TcpState.Analysis;
 using TcpState.Analysis.Anomalies;
+using TcpState.Analysis.Records;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
 using TcpState.Cli.Output;
@@ -51,7 +52,9 @@ internal sealed class LiveJsonOutput : ILiveOutput, IConnectionObserver, IDispos
         json.WriteStartObject();
         json.WriteString("record", "transition");
         RecordFields.WriteTime(json, JsonNames.Ts, time);
-        json.WriteString(JsonNames.Uid, connection.Uid);
+        Span<char> uid = stackalloc char[ConnectionUid.Length];
+        connection.WriteUid(uid);
+        json.WriteString(JsonNames.Uid, uid);
         RecordFields.WriteAddress(json, JsonNames.OrigH, connection.OriginatorAddress);
         json.WriteNumber(JsonNames.OrigP, connection.OriginatorPort);
         RecordFields.WriteAddress(json, JsonNames.RespH, connection.ResponderAddress);

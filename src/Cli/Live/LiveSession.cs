@@ -107,9 +107,10 @@ internal sealed class LiveSession
     private static long DrainTicks(TimeSpan readTimeout) =>
         (long)((readTimeout.TotalSeconds + 0.05) * Stopwatch.Frequency);
 
-    /// <summary>Captures until stopped, then settles every connection still tracked. Returns why it stopped.</summary>
     /// <summary>Whether the capture loop got its real-time priority (not without root or CAP_SYS_NICE, nor after -Z).</summary>
     public bool RealtimePriority { get; private set; }
+
+    /// <summary>Captures until stopped, then settles every connection still tracked. Returns why it stopped.</summary>
 
     public StopReason Run()
     {

@@ -62,12 +62,7 @@ internal sealed class JsonLinesWriter : RecordWriter
         Span<StateChange> changes = stackalloc StateChange[ConnectionView.MaxTransitions];
         WriteTransitions(JsonNames.OrigTransitions, changes[..connection.CopyTransitions(originator: true, changes)]);
         WriteTransitions(JsonNames.RespTransitions, changes[..connection.CopyTransitions(originator: false, changes)]);
-        json.WriteStartArray(JsonNames.Flags);
-        var flags = connection.Flags;
-        foreach (var (flag, name) in RecordFields.FlagNames)
-            if ((flags & flag) != 0)
-                json.WriteStringValue(name);
-        json.WriteEndArray();
+        RecordFields.WriteFlags(json, JsonNames.Flags, connection.Flags);
         json.WriteString(JsonNames.EndReason, RecordFields.EndReason(connection.FinishReason));
         json.WriteEndObject();
         EndLine();

@@ -11,7 +11,7 @@ namespace TcpState.Cli.Output;
 /// <summary>How record values are spelled in every output format, so they agree with each other and with docs/.</summary>
 internal static class RecordFields
 {
-    public static readonly (ConnectionFlags Flag, string Name)[] FlagNames =
+    private static readonly (ConnectionFlags Flag, string Name)[] FlagNames =
     [
         (ConnectionFlags.Midstream, "midstream"),
         (ConnectionFlags.FastOpen, "fast_open"),
@@ -62,11 +62,24 @@ internal static class RecordFields
         json.WriteString(name, text[..address.FormatUtf8(text)]);
     }
 
+    /// <summary>Writes a flags property as a JSON array of the flags' names, without an enumerator.</summary>
+    public static void WriteFlags(Utf8JsonWriter json, JsonEncodedText name, ConnectionFlags flags)
+    {
+        json.WriteStartArray(name);
+        foreach (var (flag, flagName) in FlagNames)
+            if ((flags & flag) != 0)
+                json.WriteStringValue(flagName);
+        json.WriteEndArray();
+    }
+
+    /// <summary>Durations in seconds, to the microsecond as Zeek writes them.</summary>
+    private const string SecondsFormat = "0.000000";
+
     /// <summary>Writes a duration property as a JSON number with six decimals, without making a string.</summary>
     public static void WriteSeconds(Utf8JsonWriter json, JsonEncodedText name, double seconds)
     {
         Span<byte> text = stackalloc byte[64];
-        seconds.TryFormat(text, out int written, "0.000000", CultureInfo.InvariantCulture);
+        seconds.TryFormat(text, out int written, SecondsFormat, CultureInfo.InvariantCulture);
         json.WritePropertyName(name);
         json.WriteRawValue(text[..written], skipInputValidation: true);
     }
@@ -74,7 +87,7 @@ internal static class RecordFields
     /// <summary>Seconds since the epoch with six decimals, as Zeek writes times.</summary>
     public static string Time(PacketTime time) => time.ToZeekString();
 
-    public static string Seconds(double seconds) => seconds.ToString("0.000000", CultureInfo.InvariantCulture);
+    public static string Seconds(double seconds) => seconds.ToString(SecondsFormat, CultureInfo.InvariantCulture);
 
     /// <summary>"SYN_SENT@1700000000.000001,ESTABLISHED@..." for the one-line formats.</summary>
     public static string Transitions(IReadOnlyList<StateChange> transitions) =>
