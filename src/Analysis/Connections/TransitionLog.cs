@@ -1,12 +1,13 @@
+using System.Runtime.CompilerServices;
 using TcpState.Capture;
 
 namespace TcpState.Analysis.Connections;
 
 /// <summary>
-/// Every connection's state transitions with their times, in blocks of <see cref="BlockSize"/> entries in one growable
-/// array with a free list of blocks: recording allocates nothing once the log has grown to the live connections'
-/// needs, and a connection's transitions sit next to each other (a typical connection fits one or two blocks), so
-/// writing and releasing them touches few cache lines.
+/// Every connection's state transitions with their times, in blocks of <see cref="BlockSize"/> entries chained per
+/// connection, kept in a <see cref="ChunkedPool{T}"/>: recording allocates nothing once the log has grown to the live
+/// connections' needs, and a connection's transitions sit next to each other (a typical connection fits one or two
+/// blocks), so writing and releasing them touches few cache lines.
 /// </summary>
 internal sealed class TransitionLog
 {
@@ -23,12 +24,22 @@ internal sealed class TransitionLog
         public RfcState To;
     }
 
-    private Entry[] _entries = new Entry[BlockSize * 256];
-    private int[] _nextBlock = new int[256];
-    private int _freeBlock = -1;
-    private int _usedBlocks;
+    [InlineArray(BlockSize)]
+    private struct Entries
+    {
+        private Entry _first;
+    }
 
-    public int BlocksInUse { get; private set; }
+    private struct Block
+    {
+        public Entries Entries;
+        /// <summary>The connection's next block, or -1.</summary>
+        public int Next;
+    }
+
+    private readonly ChunkedPool<Block> _blocks = new();
+
+    public int BlocksInUse => _blocks.InUse;
 
     /// <summary>Records a transition; false when the connection already has <see cref="MaxPerConnection"/>.</summary>
     public bool TryAppend(ref ConnectionDetail connection, Side side, RfcState from, RfcState to, PacketTime time)
@@ -38,12 +49,13 @@ internal sealed class TransitionLog
             return false;
         if (count % BlockSize == 0)
         {
-            int block = AllocateBlock();
+            int block = _blocks.Rent();
+            _blocks[block].Next = -1;
             if (count == 0) connection.TransitionHead = block;
-            else _nextBlock[connection.TransitionTail] = block;
+            else _blocks[connection.TransitionTail].Next = block;
             connection.TransitionTail = block;
         }
-        _entries[connection.TransitionTail * BlockSize + count % BlockSize] = new Entry { Time = time, Side = side, From = from, To = to };
+        _blocks[connection.TransitionTail].Entries[count % BlockSize] = new Entry { Time = time, Side = side, From = from, To = to };
         connection.TransitionCount++;
         return true;
     }
@@ -53,10 +65,8 @@ internal sealed class TransitionLog
         int block = connection.TransitionCount == 0 ? -1 : connection.TransitionHead;
         while (block >= 0)
         {
-            int next = _nextBlock[block];
-            _nextBlock[block] = _freeBlock;
-            _freeBlock = block;
-            BlocksInUse--;
+            int next = _blocks[block].Next;
+            _blocks.Return(block);
             block = next;
         }
         connection.TransitionCount = 0;
@@ -65,28 +75,6 @@ internal sealed class TransitionLog
 
     public Enumerator Enumerate(in ConnectionDetail connection) =>
         new(this, connection.TransitionCount == 0 ? -1 : connection.TransitionHead, connection.TransitionCount);
-
-    private int AllocateBlock()
-    {
-        BlocksInUse++;
-        int block;
-        if (_freeBlock >= 0)
-        {
-            block = _freeBlock;
-            _freeBlock = _nextBlock[block];
-        }
-        else
-        {
-            if (_usedBlocks == _nextBlock.Length)
-            {
-                Array.Resize(ref _nextBlock, _nextBlock.Length * 2);
-                Array.Resize(ref _entries, _entries.Length * 2);
-            }
-            block = _usedBlocks++;
-        }
-        _nextBlock[block] = -1;
-        return block;
-    }
 
     public struct Enumerator
     {
@@ -110,8 +98,8 @@ internal sealed class TransitionLog
         {
             if (++_index >= _count) return false;
             if (_index > 0 && _index % BlockSize == 0)
-                _block = _log._nextBlock[_block];
-            ref var entry = ref _log._entries[_block * BlockSize + _index % BlockSize];
+                _block = _log._blocks[_block].Next;
+            ref var entry = ref _log._blocks[_block].Entries[_index % BlockSize];
             Current = new Transition(entry.Side, entry.From, entry.To, entry.Time);
             return true;
         }

@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace TcpState.Analysis.Connections;
+
+/// <summary>
+/// Structs handed out by index from fixed-size chunks, with a free list: renting and returning allocate nothing once
+/// the pool has grown, and returned entries are reused last-in first-out, so the next one rented is still warm in the
+/// cache. The <see cref="DetailPool"/> and the <see cref="TransitionLog"/> keep their entries here.
+/// <para>
+/// Chunks, not one array that doubles. A doubling allocates a new array twice the size and copies the old one in, so at
+/// that moment both are held, and afterwards up to half of the new one is unused. With a million connections open the
+/// memory probe's peak working set was 896 MB with a doubling detail array and 683 MB with chunks; `read --format json`
+/// on a 2M-packet trace peaked at 195 MB with a doubling transition log and 177 MB with chunks.
+/// </para>
+/// </summary>
+internal sealed class ChunkedPool<T> where T : struct
+{
+    /// <summary>Entries per chunk (a power of two).</summary>
+    private const int ChunkShift = 10;
+    private const int ChunkSize = 1 << ChunkShift;
+    private const int ChunkMask = ChunkSize - 1;
+
+    private T[][] _chunks = [];
+    private int[] _nextFree = [];
+    private int _capacity;
+    private int _free = -1;
+    private int _used;
+
+    public int InUse { get; private set; }
+
+    // Every chunk holds exactly ChunkSize entries and the mask keeps the offset below it, so only the chunk lookup
+    // needs its bounds checked; the second check cost a flood 5% (1.00 -> 0.95 s on a 1M-SYN flood). A wrong index
+    // still fails: past the chunk array it is out of range, and a chunk not yet added is null (NullReferenceException).
+    public ref T this[int index] =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_chunks[index >> ChunkShift]), index & ChunkMask);
+
+    /// <summary>An entry's index; the entry holds whatever it held when last returned (default when new).</summary>
+    public int Rent()
+    {
+        int index;
+        if (_free >= 0)
+        {
+            index = _free;
+            _free = _nextFree[index];
+        }
+        else
+        {
+            if (_used == _capacity)
+                AddChunk();
+            index = _used++;
+        }
+        InUse++;
+        return index;
+    }
+
+    public void Return(int index)
+    {
+        _nextFree[index] = _free;
+        _free = index;
+        InUse--;
+    }
+
+    private void AddChunk()
+    {
+        int chunks = _capacity >> ChunkShift;
+        if (chunks == _chunks.Length)
+            Array.Resize(ref _chunks, Math.Max(4, chunks * 2));
+        _chunks[chunks] = new T[ChunkSize];
+        _capacity += ChunkSize;
+        // The free list is four bytes per entry: doubling it copies little.
+        if (_nextFree.Length < _capacity)
+            Array.Resize(ref _nextFree, Math.Max(ChunkSize, _nextFree.Length * 2));
+    }
+}
