@@ -63,10 +63,11 @@ if (!CaptureFile.TryOpen(file, path, out var source, out var error))
     return 2;
 }
 
-// Allocation is also read halfway through the file (by bytes, as its packet count is not known up front): the second
-// half shows the steady state, after the tables have grown. The stream runs at most one read buffer ahead.
+// Allocation is also read halfway and three quarters through the file (by bytes, as its packet count is not known up
+// front): the second half and the last quarter show the steady state once the tables have grown, on a trace long
+// enough for them to stop growing. The stream runs at most one read buffer ahead.
 long fileBytes = file.Length;
-long packets = 0, packetsAtHalf = -1, allocatedAtHalf = 0;
+long packets = 0, packetsAtHalf = -1, allocatedAtHalf = 0, packetsAtThreeQuarters = -1, allocatedAtThreeQuarters = 0;
 long allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
 var clock = Stopwatch.StartNew();
 using (source)
@@ -81,6 +82,11 @@ using (source)
             packetsAtHalf = packets;
             allocatedAtHalf = GC.GetAllocatedBytesForCurrentThread();
             allocationSamples?.Start();
+        }
+        if (packetsAtThreeQuarters < 0 && file.Position >= fileBytes / 4 * 3)
+        {
+            packetsAtThreeQuarters = packets;
+            allocatedAtThreeQuarters = GC.GetAllocatedBytesForCurrentThread();
         }
     }
     if (source.Status != TcpState.Capture.SourceStatus.EndOfInput)
@@ -112,6 +118,8 @@ Write("managed_bytes_per_tracked_connection", tracked == 0 ? "n/a" : (growth / (
 Write("allocated_bytes_per_packet", ((allocatedAtEnd - allocatedAtStart) / (double)Math.Max(1, packets)).ToString("F2", CultureInfo.InvariantCulture));
 Write("allocated_bytes_per_packet_second_half",
     packetsAtHalf < 0 ? "n/a" : ((allocatedAtEnd - allocatedAtHalf) / (double)Math.Max(1, packets - packetsAtHalf)).ToString("F2", CultureInfo.InvariantCulture));
+Write("allocated_bytes_per_packet_last_quarter",
+    packetsAtThreeQuarters < 0 ? "n/a" : ((allocatedAtEnd - allocatedAtThreeQuarters) / (double)Math.Max(1, packets - packetsAtThreeQuarters)).ToString("F2", CultureInfo.InvariantCulture));
 Write("gc_heap_size_bytes", info.HeapSizeBytes);
 Write("gc_collections_gen0_gen1_gen2", collections); // during the loop, plus the two forced before it
 Write("peak_working_set_bytes", Process.GetCurrentProcess().PeakWorkingSet64);
