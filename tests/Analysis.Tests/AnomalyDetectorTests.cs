@@ -172,6 +172,29 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
+    public void PortScan_CountsTheScannersFirstProbe_AndShowsItFirstInTheEvidence()
+    {
+        // A source's first probe is kept apart until its second (a spoofed flood's sources never send one); it must
+        // still count and still lead the evidence once the source turns out to be scanning.
+        var segments = new List<TcpSegment>();
+        for (int port = 1; port <= 25; port++)
+        {
+            var c = new TcpConversation(clientPort: 55555, serverPort: (ushort)port, startSeconds: 1_700_000_000 + port * 0.01);
+            var syn = c.Client.Syn();
+            c.Server.Raw(TcpFlags.Rst | TcpFlags.Ack, 0, syn.Sequence + 1);
+            segments.AddRange(c.Segments);
+        }
+        var first = segments[0];
+
+        var scan = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.PortScan);
+
+        Assert.Equal(25, scan.Count);
+        Assert.Equal(25L, scan.Details["refused"]);
+        Assert.Equal(Records.ConnectionUid.For(first.Source, first.SourcePort, first.Destination, first.DestinationPort, first.Timestamp),
+            scan.Evidence[0]);
+    }
+
+    [Fact]
     public void ServerThatNeverCloses_LingersInCloseWaitAndRollsUp()
     {
         var segments = new List<TcpSegment>();

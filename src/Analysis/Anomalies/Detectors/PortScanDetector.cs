@@ -39,12 +39,20 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
         }
     }
 
+    /// <summary>
+    /// A source seen probing once. Nearly every source of a spoofed flood probes once and never again, so a source stays
+    /// this one table entry until its second probe makes it a <see cref="Source"/> with its tables and lists.
+    /// </summary>
+    private readonly record struct FirstProbe(EndpointKey Target, PacketTime Time, bool Refused, ConnectionIdentity Connection);
+
     private readonly SetBudget _targetBudget = new();
     private readonly AddressTable<IpAddress, Source> _sources = new();
+    private readonly Dictionary<IpAddress, FirstProbe> _firstProbes = [];
+    private long _firstProbesForgotten;
 
     public override DetectorInterests Interests => DetectorInterests.SynOrRstSegments | DetectorInterests.Finished;
 
-    public override long EntriesForgotten => _sources.Forgotten;
+    public override long EntriesForgotten => _sources.Forgotten + _firstProbesForgotten;
 
     public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {
@@ -60,11 +68,29 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
 
     private void Probe(in ConnectionView connection, PacketTime time, bool refused)
     {
-        var source = _sources.GetOrAdd(connection.OriginatorAddress, static budget => new Source(budget), _targetBudget);
+        var target = new EndpointKey(connection.ResponderAddress, connection.ResponderPort);
+        if (!_sources.TryGetValue(connection.OriginatorAddress, out var source))
+        {
+            bool probedBefore = _firstProbes.Remove(connection.OriginatorAddress, out var first);
+            // One target alone cannot reach a threshold of two.
+            if (!probedBefore && Settings.PortScanDistinctTargets > 1)
+            {
+                RememberFirstProbe(connection, target, time, refused);
+                return;
+            }
+            source = _sources.GetOrAdd(connection.OriginatorAddress, static budget => new Source(budget), _targetBudget);
+            if (probedBefore)
+            {
+                // As Probe would have counted it, had the source been a Source then.
+                if (first.Refused) source.Refused++;
+                else source.Unanswered++;
+                source.Early.Remember(first.Connection);
+                source.Targets[first.Target] = first.Time.UnixNanoseconds;
+            }
+        }
         if (refused) source.Refused++;
         else source.Unanswered++;
 
-        var target = new EndpointKey(connection.ResponderAddress, connection.ResponderPort);
         source.Early.Remember(connection.Identity);
         if (source.Anomaly is null)
         {
@@ -102,6 +128,17 @@ internal sealed class PortScanDetector(AnomalyEngine engine) : AnomalyDetector(e
         source.Early.MoveTo(anomaly);
         anomaly.Changed();
         Engine.Raise(anomaly);
+    }
+
+    /// <summary>Bounded as the sources are: once full, every first probe is forgotten (none is reported).</summary>
+    private void RememberFirstProbe(in ConnectionView connection, EndpointKey target, PacketTime time, bool refused)
+    {
+        if (_firstProbes.Count >= DetectorLimits.MaxTrackedKeys)
+        {
+            _firstProbesForgotten += _firstProbes.Count;
+            _firstProbes.Clear();
+        }
+        _firstProbes[connection.OriginatorAddress] = new FirstProbe(target, time, refused, connection.Identity);
     }
 
     // A method of its own: a lambda in Probe would make the compiler allocate its closure on every call.
