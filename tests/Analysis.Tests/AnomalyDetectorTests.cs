@@ -156,16 +156,7 @@ public class AnomalyDetectorTests
     [Fact]
     public void OneSourceRefusedOnManyPorts_IsAPortScan()
     {
-        var segments = new List<TcpSegment>();
-        for (int port = 1; port <= 25; port++)
-        {
-            var c = new TcpConversation(clientPort: 55555, serverPort: (ushort)port, startSeconds: 1_700_000_000 + port * 0.01);
-            var syn = c.Client.Syn();
-            c.Server.Raw(TcpFlags.Rst | TcpFlags.Ack, 0, syn.Sequence + 1);
-            segments.AddRange(c.Segments);
-        }
-
-        var scan = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.PortScan);
+        var scan = Assert.Single(Detect(RefusedOnPorts1To25()), a => a.Id == AnomalyCatalogue.PortScan);
 
         Assert.Equal("10.0.0.1", scan.Subject);
         Assert.Equal(25, scan.Details["distinct_ports"]);
@@ -176,14 +167,7 @@ public class AnomalyDetectorTests
     {
         // A source's first probe is kept apart until its second (a spoofed flood's sources never send one); it must
         // still count and still lead the evidence once the source turns out to be scanning.
-        var segments = new List<TcpSegment>();
-        for (int port = 1; port <= 25; port++)
-        {
-            var c = new TcpConversation(clientPort: 55555, serverPort: (ushort)port, startSeconds: 1_700_000_000 + port * 0.01);
-            var syn = c.Client.Syn();
-            c.Server.Raw(TcpFlags.Rst | TcpFlags.Ack, 0, syn.Sequence + 1);
-            segments.AddRange(c.Segments);
-        }
+        var segments = RefusedOnPorts1To25();
         var first = segments[0];
 
         var scan = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.PortScan);
@@ -192,6 +176,20 @@ public class AnomalyDetectorTests
         Assert.Equal(25L, scan.Details["refused"]);
         Assert.Equal(Records.ConnectionUid.For(first.Source, first.SourcePort, first.Destination, first.DestinationPort, first.Timestamp),
             scan.Evidence[0]);
+    }
+
+    /// <summary>10.0.0.1 sends a SYN to 10.0.0.2 on ports 1 to 25, 10 ms apart, each answered by RST.</summary>
+    private static List<TcpSegment> RefusedOnPorts1To25()
+    {
+        var segments = new List<TcpSegment>();
+        for (int port = 1; port <= 25; port++)
+        {
+            var c = new TcpConversation(clientPort: 55555, serverPort: (ushort)port, startSeconds: 1_700_000_000 + port * 0.01);
+            var syn = c.Client.Syn();
+            c.Server.Raw(TcpFlags.Rst | TcpFlags.Ack, 0, syn.Sequence + 1);
+            segments.AddRange(c.Segments);
+        }
+        return segments;
     }
 
     [Fact]
