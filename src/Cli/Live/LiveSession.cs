@@ -111,7 +111,6 @@ internal sealed class LiveSession
     public bool RealtimePriority { get; private set; }
 
     /// <summary>Captures until stopped, then settles every connection still tracked. Returns why it stopped.</summary>
-
     public StopReason Run()
     {
         if (_limits.RealtimePriority)
