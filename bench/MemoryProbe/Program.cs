@@ -69,6 +69,7 @@ if (!CaptureFile.TryOpen(file, path, out var source, out var error))
 long fileBytes = file.Length;
 long packets = 0, packetsAtHalf = -1, allocatedAtHalf = 0, packetsAtThreeQuarters = -1, allocatedAtThreeQuarters = 0;
 long allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+var pausedAtStart = GC.GetTotalPauseDuration();
 var clock = Stopwatch.StartNew();
 using (source)
 {
@@ -93,6 +94,7 @@ using (source)
         Console.Error.WriteLine(source.ErrorMessage);
 }
 double seconds = clock.Elapsed.TotalSeconds;
+double gcPauseSeconds = (GC.GetTotalPauseDuration() - pausedAtStart).TotalSeconds;
 allocationSamples?.Stop();
 string collections = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}";
 long allocatedAtEnd = GC.GetAllocatedBytesForCurrentThread();
@@ -121,6 +123,7 @@ Write("allocated_bytes_per_packet_second_half",
 Write("allocated_bytes_per_packet_last_quarter",
     packetsAtThreeQuarters < 0 ? "n/a" : ((allocatedAtEnd - allocatedAtThreeQuarters) / (double)Math.Max(1, packets - packetsAtThreeQuarters)).ToString("F2", CultureInfo.InvariantCulture));
 Write("gc_heap_size_bytes", info.HeapSizeBytes);
+Write("gc_pause_seconds", gcPauseSeconds.ToString("F3", CultureInfo.InvariantCulture)); // the loop's threads stopped for collections
 Write("gc_collections_gen0_gen1_gen2", collections); // during the loop, plus the two forced before it
 Write("peak_working_set_bytes", Process.GetCurrentProcess().PeakWorkingSet64);
 if (allocationSamples is not null)
