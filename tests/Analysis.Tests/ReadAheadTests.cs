@@ -1,0 +1,105 @@
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+using TcpState.Capture.Files;
+
+namespace TcpState.Analysis.Tests;
+
+/// <summary>
+/// Reading and decoding on a second thread (<see cref="CaptureAnalysis.ReadOnSecondThread"/>): a failure on either
+/// thread reaches the caller as itself and stops the other, and passing batches between them allocates nothing per
+/// packet. That the output is the same as on one thread is checked on every recorded capture in the Cli tests.
+/// </summary>
+public class ReadAheadTests
+{
+    private static readonly TcpSegment[] Connections = TrackerAllocationTests.BuildConnections(20_000, spacingSeconds: 0.01);
+
+    [Fact]
+    public void A_failure_while_tracking_is_rethrown_and_stops_the_reader()
+    {
+        using var source = new CountingSource(Open(SegmentFrames.ToPcap(Connections)));
+        var analysis = new CaptureAnalysis(new AnalysisOptions(), new DecoderOptions(), new FailingSink())
+        {
+            ReadOnSecondThread = true,
+        };
+
+        var failure = Assert.Throws<InvalidOperationException>(() => analysis.Run(source));
+
+        Assert.Equal(FailingSink.Message, failure.Message);
+        // The first connection is written out long before the end of the file; the reader stopped within one ring.
+        Assert.True(source.FramesRead < Connections.Length / 2, $"{source.FramesRead:N0} of {Connections.Length:N0} frames read");
+    }
+
+    [Fact]
+    public void A_failure_while_reading_is_rethrown_on_the_calling_thread()
+    {
+        using var source = new CountingSource(Open(SegmentFrames.ToPcap(Connections)), failAfter: 10_000);
+        var statistics = new ConnectionStatistics();
+        var analysis = new CaptureAnalysis(new AnalysisOptions(), new DecoderOptions(), statistics) { ReadOnSecondThread = true };
+
+        var failure = Assert.Throws<IOException>(() => analysis.Run(source));
+
+        Assert.Equal(CountingSource.Message, failure.Message);
+        Assert.Equal(10_000, source.FramesRead);
+    }
+
+    [Fact]
+    public void Passing_batches_between_the_threads_allocates_nothing_per_packet()
+    {
+        // Two halves of one capture in time order: the first grows the tables and allocates the ring, the second is measured.
+        int half = Connections.Length / 2;
+        var first = SegmentFrames.ToPcap(Connections[..half]);
+        var second = SegmentFrames.ToPcap(Connections[half..]);
+        var statistics = new ConnectionStatistics();
+        var analysis = new CaptureAnalysis(new AnalysisOptions(), new DecoderOptions(), statistics) { ReadOnSecondThread = true };
+        using (var warmUp = Open(first))
+            Assert.True(analysis.Run(warmUp));
+
+        using var measured = Open(second);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Assert.True(analysis.Run(measured));
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        int packets = Connections.Length - half;
+        Assert.Equal(Connections.Length, analysis.Accounting.Tcp);
+        // What a run costs once: the reader thread and two semaphores, a few kilobytes; not one byte per packet.
+        Assert.True(allocated < packets / 8, $"{allocated:N0} bytes allocated over {packets:N0} packets");
+    }
+
+    private static IPacketSource Open(byte[] pcap)
+    {
+        Assert.True(CaptureFile.TryOpen(new MemoryStream(pcap), "generated.pcap", out var source, out var error), error);
+        return source!;
+    }
+
+    private sealed class FailingSink : IConnectionSink
+    {
+        public const string Message = "the sink failed";
+
+        public void OnConnection(in ConnectionView connection) => throw new InvalidOperationException(Message);
+    }
+
+    /// <summary>Counts the frames read, and throws instead of reading the frame after <c>failAfter</c>.</summary>
+    private sealed class CountingSource(IPacketSource inner, int failAfter = int.MaxValue) : IPacketSource
+    {
+        public const string Message = "the disk failed";
+
+        public int FramesRead { get; private set; }
+
+        public string Name => inner.Name;
+
+        public SourceStatus Status => inner.Status;
+
+        public string? ErrorMessage => inner.ErrorMessage;
+
+        public bool TryReadFrame(out Frame frame)
+        {
+            if (FramesRead == failAfter)
+                throw new IOException(Message);
+            bool read = inner.TryReadFrame(out frame);
+            if (read) FramesRead++;
+            return read;
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+}

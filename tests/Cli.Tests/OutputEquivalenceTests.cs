@@ -1,0 +1,103 @@
+using System.Text;
+using TcpState.Analysis;
+using TcpState.Capture.Files;
+using TcpState.Capture.Decoding;
+using TcpState.Cli.Output;
+
+namespace TcpState.Cli.Tests;
+
+/// <summary>
+/// Optimisations that must not show in the output. Every record, transition, anomaly and summary figure must come out
+/// the same with them and without: holding an unanswered SYN in the compact tier (a memory optimisation), and reading
+/// and decoding on a second thread (a speed one).
+/// </summary>
+public class OutputEquivalenceTests
+{
+    public static TheoryData<string> Traces()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(Repository.Captures, "*.pcap").Order())
+            data.Add(Path.GetRelativePath(Repository.Root, file));
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Captures, "anomalies"), "*.pcap").Order())
+            data.Add(Path.GetRelativePath(Repository.Root, file));
+        var zeekTraces = Path.Combine(Repository.ZeekCorpus, "traces");
+        if (Directory.Exists(zeekTraces))
+            foreach (var file in Directory.GetFiles(zeekTraces).Order())
+                data.Add(file);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void Holding_unanswered_syns_changes_no_output(string trace)
+    {
+        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
+        var held = Analyse(path, holdSyns: true, readOnSecondThread: false);
+        var expanded = Analyse(path, holdSyns: false, readOnSecondThread: false);
+
+        Assert.Equal(expanded, held);
+    }
+
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void Reading_on_a_second_thread_changes_no_output(string trace)
+    {
+        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
+        var oneThread = Analyse(path, holdSyns: true, readOnSecondThread: false);
+        var twoThreads = Analyse(path, holdSyns: true, readOnSecondThread: true);
+
+        Assert.Equal(oneThread, twoThreads);
+    }
+
+    /// <summary>A capture cut short inside a record: the same connections before the cut, the same one-line problem.</summary>
+    [Fact]
+    public void Reading_on_a_second_thread_keeps_what_came_before_a_truncation()
+    {
+        var whole = File.ReadAllBytes(Path.Combine(Repository.Captures, "bulk-transfer.pcap"));
+        var path = Path.Combine(Path.GetTempPath(), $"tcpstate-truncated-{Guid.NewGuid():N}.pcap");
+        File.WriteAllBytes(path, whole.AsSpan(0, whole.Length * 2 / 3).ToArray());
+        try
+        {
+            var oneThread = Analyse(path, holdSyns: true, readOnSecondThread: false);
+            var twoThreads = Analyse(path, holdSyns: true, readOnSecondThread: true);
+
+            Assert.Contains("\"errors\":[\"", oneThread);
+            Assert.Contains("\"record\":\"connection\"", oneThread);
+            Assert.Equal(oneThread, twoThreads);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static string Analyse(string path, bool holdSyns, bool readOnSecondThread)
+    {
+        var output = new MemoryStream();
+        Run(path, holdSyns, readOnSecondThread, output);
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
+    private static void Run(string path, bool holdSyns, bool readOnSecondThread, Stream output)
+    {
+        Assert.True(CaptureFile.TryOpen(path, out var source, out var error), error);
+        using var _ = source!;
+        var options = new AnalysisOptions { HoldUnansweredSyns = holdSyns, RecordTransitions = true };
+        var statistics = new ConnectionStatistics();
+        using var writer = RecordWriter.Create(OutputFormat.Json, output);
+        var analysis = new CaptureAnalysis(options, new DecoderOptions(), new FanOutSink(statistics, writer),
+            new Analysis.Anomalies.DetectorSettings()) { ReadOnSecondThread = readOnSecondThread };
+        analysis.Run(source!);
+        analysis.Complete();
+        writer.End(new RunReport
+        {
+            Inputs = [path],
+            Frames = analysis.Accounting,
+            Connections = statistics,
+            Tracker = analysis.Tracker,
+            Problems = analysis.InputProblems,
+            Anomalies = analysis.Anomalies!.BySeverity.ToList(),
+            AnomaliesNotListed = analysis.Anomalies.NotListed,
+        });
+    }
+}
