@@ -14,7 +14,7 @@ namespace TcpState.Analysis;
 /// trace: 1.47 s against 1.84 s (5 rounds), 2.06 s against 2.35 s with --format json (3 rounds); about 3 MB more peak
 /// RSS, and more CPU time (2.68 s against 2.34 s), the waits spinning before they block. The ring's depth is what
 /// decides it: 8 batches of 512 gave 1.87 s against 1.97 s, and a first attempt whose waits slept a millisecond at a
-/// time lost (2.07 s against 1.94 s). Reading, decoding and verifying checksums are about a third of the work; with a
+/// time lost (2.07 s against 1.94 s). Reading, decoding and verifying checksums are about a quarter of the work; with a
 /// deep ring the second core does them while the tracker waits on cache misses, instead of the two taking turns.
 /// </remarks>
 internal sealed class ReadAhead
