@@ -63,14 +63,26 @@ public sealed class CaptureAnalysis
         bool more = true;
         while (more)
         {
-            int count = 0;
-            while (count < batch.Length && (more = source.TryReadFrame(out var frame)))
-            {
-                if (_decoder.Decode(frame, Accounting, out batch[count]) == DecodeOutcome.Tcp)
-                    count++;
-            }
+            int count = ReadBatch(source, _decoder, Accounting, batch, out more);
             Tracker.ProcessBatch(batch.AsSpan(0, count));
         }
+    }
+
+    /// <summary>
+    /// Reads frames until <paramref name="batch"/> holds as many TCP segments as it can or the source has no more
+    /// (<paramref name="more"/> false); returns how many it holds. Frames that are not TCP are only counted.
+    /// </summary>
+    internal static int ReadBatch(IPacketSource source, FrameDecoder decoder, FrameAccounting accounting,
+        Span<TcpSegment> batch, out bool more)
+    {
+        int count = 0;
+        more = true;
+        while (count < batch.Length && (more = source.TryReadFrame(out var frame)))
+        {
+            if (decoder.Decode(frame, accounting, out batch[count]) == DecodeOutcome.Tcp)
+                count++;
+        }
+        return count;
     }
 
     /// <summary>

@@ -54,13 +54,7 @@ internal sealed class ReadAhead
                     free.Wait();
                     if (Volatile.Read(ref abandoned))
                         return;
-                    var batch = _batches[slot];
-                    int count = 0;
-                    while (count < BatchSize && (more = source.TryReadFrame(out var frame)))
-                    {
-                        if (decoder.Decode(frame, accounting, out batch[count]) == DecodeOutcome.Tcp)
-                            count++;
-                    }
+                    int count = CaptureAnalysis.ReadBatch(source, decoder, accounting, _batches[slot], out more);
                     Publish(slot, count, last: !more);
                     slot = (slot + 1) % Batches;
                 }
