@@ -529,12 +529,8 @@ public sealed class ConnectionTracker : IStateMachineListener
         {
             _toScratch = System.Runtime.CompilerServices.Unsafe.AreSame(ref detail, ref Scratch);
             _target = connection.Detail;
-            detail = default;
-            detail.A = EndpointTrack.Initial;
-            detail.B = EndpointTrack.Initial;
-            detail.Zeek = ZeekConnection.Initial;
+            ConnectionDetail.Reset(ref detail);
             detail.Zeek.LastTime = connection.FirstSeen;
-            detail.TransitionHead = detail.TransitionTail = -1;
 
             var sender = connection.Originator;
             uint synsSent = connection.PacketsFrom(sender);

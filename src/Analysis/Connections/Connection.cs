@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TcpState.Analysis.Zeek;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
@@ -134,6 +136,24 @@ internal struct ConnectionDetail
     public int TransitionHead;
     public int TransitionTail;
     public ushort TransitionCount;
+
+    /// <summary>Makes <paramref name="detail"/> a fresh connection's: both endpoints and Zeek's model initial, no transitions.</summary>
+    /// <remarks>
+    /// Cleared as bytes, not by <c>detail = default</c>: .NET 10's optimising JIT dropped that zeroing, taking the
+    /// fields written next for the whole struct, so TimeWaitAnchor and TransitionCount kept the previous connection's
+    /// values (seen in DetailPool.Rent's and SynReplay.Rebuild's code at full optimisation; unnoticed until parking
+    /// returned details whose transitions were still counted). Always compiled fully optimised, so the tests run the
+    /// code that shipped, not tier 0's, which never showed the fault.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Reset(ref ConnectionDetail detail)
+    {
+        MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref detail, 1)).Clear();
+        detail.A = EndpointTrack.Initial;
+        detail.B = EndpointTrack.Initial;
+        detail.Zeek = ZeekConnection.Initial;
+        detail.TransitionHead = detail.TransitionTail = -1;
+    }
 
     [UnscopedRef]
     public ref EndpointTrack Endpoint(Side side)

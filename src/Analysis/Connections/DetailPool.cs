@@ -21,12 +21,7 @@ internal sealed class DetailPool
     public int Rent()
     {
         int index = _details.Rent();
-        ref var detail = ref this[index];
-        detail = default;
-        detail.A = EndpointTrack.Initial;
-        detail.B = EndpointTrack.Initial;
-        detail.Zeek = Zeek.ZeekConnection.Initial;
-        detail.TransitionHead = detail.TransitionTail = -1;
+        ConnectionDetail.Reset(ref this[index]);
         return index;
     }
 
