@@ -113,6 +113,8 @@ Write("packets", packets);
 Write("seconds", seconds.ToString("F2", CultureInfo.InvariantCulture));
 Write("tracked_connections", tracked);
 Write("held_connections", tracker.HeldConnections);
+Write("parked_connections", tracker.ParkedConnections);
+Write("parks", tracker.Parks);
 Write("peak_tracked", tracker.PeakConnections);
 Write("max_connections", maxConnections);
 Write("managed_heap_growth_bytes", growth);

@@ -14,13 +14,15 @@ using TcpState.Capture.Decoding;
 if (args.Contains("--sizes"))
 {
     // A connection is a slot in the table; once its SYN is answered it also takes a detail from the pool. A SYN that
-    // is never answered (a flood's) costs the slot alone.
+    // is never answered (a flood's) costs the slot alone; an idle one gives the detail back for a parked one.
     Console.WriteLine($"Connection        {Unsafe.SizeOf<Connection>(),5} bytes (one connection-table slot, every connection)");
     Console.WriteLine($"  ConnectionKey   {Unsafe.SizeOf<ConnectionKey>(),5}");
     Console.WriteLine($"  HeldSyn         {Unsafe.SizeOf<HeldSyn>(),5}");
     Console.WriteLine($"ConnectionDetail  {Unsafe.SizeOf<ConnectionDetail>(),5} bytes (pooled, once the SYN is answered)");
     Console.WriteLine($"  EndpointTrack   {Unsafe.SizeOf<EndpointTrack>(),5} (x2)");
     Console.WriteLine($"  ZeekConnection  {Unsafe.SizeOf<TcpState.Analysis.Zeek.ZeekConnection>(),5}");
+    Console.WriteLine($"ParkedDetail      {Unsafe.SizeOf<ParkedDetail>(),5} bytes (in place of the detail while idle, when packing is exact)");
+    Console.WriteLine($"  ParkedEndpoint  {Unsafe.SizeOf<ParkedEndpoint>(),5} (x2)");
     Console.WriteLine($"TcpSegment      {Unsafe.SizeOf<TcpSegment>(),5}");
     return;
 }

@@ -30,6 +30,13 @@ public sealed record AnalysisOptions
     /// </summary>
     public bool HoldUnansweredSyns { get; init; } = true;
 
+    /// <summary>
+    /// A connection idle this long has its detail packed into a fifth of the space until its next packet (or none):
+    /// only when packing is exact, so the output is the same either way. Null never packs; 0 packs whenever the clock
+    /// moves, which tests use to unpack at nearly every packet.
+    /// </summary>
+    public double? ParkIdleAfterSeconds { get; init; } = 1;
+
     /// <summary>The connection table's cap. When full, closed, then embryonic, then TIME_WAIT connections are evicted first.</summary>
     public int MaxConnections { get; init; } = 1_000_000;
 }

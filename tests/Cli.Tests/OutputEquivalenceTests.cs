@@ -8,8 +8,8 @@ namespace TcpState.Cli.Tests;
 
 /// <summary>
 /// Optimisations that must not show in the output. Every record, transition, anomaly and summary figure must come out
-/// the same with them and without: holding an unanswered SYN in the compact tier (a memory optimisation), and reading
-/// and decoding on a second thread (a speed one).
+/// the same with them and without: holding an unanswered SYN in the compact tier and parking idle connections packed
+/// (memory optimisations), and reading and decoding on a second thread (a speed one).
 /// </summary>
 public class OutputEquivalenceTests
 {
@@ -32,10 +32,25 @@ public class OutputEquivalenceTests
     public void Holding_unanswered_syns_changes_no_output(string trace)
     {
         var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
-        var held = Analyse(path, holdSyns: true, readOnSecondThread: false);
-        var expanded = Analyse(path, holdSyns: false, readOnSecondThread: false);
+        var held = Analyse(path, Unoptimised with { HoldUnansweredSyns = true });
+        var expanded = Analyse(path, Unoptimised);
 
         Assert.Equal(expanded, held);
+    }
+
+    /// <summary>
+    /// Parking at every tick of the clock packs every idle connection it can after each packet and unpacks it at its
+    /// next: any field the packing loses or gets wrong shows in some record.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void Parking_idle_connections_changes_no_output(string trace)
+    {
+        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
+        var parked = Analyse(path, Unoptimised with { ParkIdleAfterSeconds = 0 });
+        var unparked = Analyse(path, Unoptimised);
+
+        Assert.Equal(unparked, parked);
     }
 
     [Theory]
@@ -43,8 +58,8 @@ public class OutputEquivalenceTests
     public void Reading_on_a_second_thread_changes_no_output(string trace)
     {
         var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
-        var oneThread = Analyse(path, holdSyns: true, readOnSecondThread: false);
-        var twoThreads = Analyse(path, holdSyns: true, readOnSecondThread: true);
+        var oneThread = Analyse(path, Defaults);
+        var twoThreads = Analyse(path, Defaults, readOnSecondThread: true);
 
         Assert.Equal(oneThread, twoThreads);
     }
@@ -58,8 +73,8 @@ public class OutputEquivalenceTests
         File.WriteAllBytes(path, whole.AsSpan(0, whole.Length * 2 / 3).ToArray());
         try
         {
-            var oneThread = Analyse(path, holdSyns: true, readOnSecondThread: false);
-            var twoThreads = Analyse(path, holdSyns: true, readOnSecondThread: true);
+            var oneThread = Analyse(path, Defaults);
+            var twoThreads = Analyse(path, Defaults, readOnSecondThread: true);
 
             Assert.Contains("\"errors\":[\"", oneThread);
             Assert.Contains("\"record\":\"connection\"", oneThread);
@@ -71,18 +86,23 @@ public class OutputEquivalenceTests
         }
     }
 
-    private static string Analyse(string path, bool holdSyns, bool readOnSecondThread)
+    /// <summary>As `read --format json` runs: every optimisation on, transitions kept.</summary>
+    private static readonly AnalysisOptions Defaults = new() { RecordTransitions = true };
+
+    /// <summary>Every connection kept in full all the time.</summary>
+    private static readonly AnalysisOptions Unoptimised = Defaults with { HoldUnansweredSyns = false, ParkIdleAfterSeconds = null };
+
+    private static string Analyse(string path, AnalysisOptions options, bool readOnSecondThread = false)
     {
         var output = new MemoryStream();
-        Run(path, holdSyns, readOnSecondThread, output);
+        Run(path, options, readOnSecondThread, output);
         return Encoding.UTF8.GetString(output.ToArray());
     }
 
-    private static void Run(string path, bool holdSyns, bool readOnSecondThread, Stream output)
+    private static void Run(string path, AnalysisOptions options, bool readOnSecondThread, Stream output)
     {
         Assert.True(CaptureFile.TryOpen(path, out var source, out var error), error);
         using var _ = source!;
-        var options = new AnalysisOptions { HoldUnansweredSyns = holdSyns, RecordTransitions = true };
         var statistics = new ConnectionStatistics();
         using var writer = RecordWriter.Create(OutputFormat.Json, output);
         var analysis = new CaptureAnalysis(options, new DecoderOptions(), new FanOutSink(statistics, writer),

@@ -26,7 +26,10 @@ internal struct Connection
     public PacketTime FirstSeen;
     public PacketTime LastSeen;
 
-    /// <summary>Index of the connection's detail in the <see cref="DetailPool"/>, or <see cref="NoDetail"/> while held as its SYN.</summary>
+    /// <summary>
+    /// Index of the connection's detail in the <see cref="DetailPool"/>; <see cref="NoDetail"/> while held as its SYN;
+    /// below that while parked, encoding the index of its <see cref="ParkedDetail"/> (<see cref="ParkedIndex"/>).
+    /// </summary>
     public int Detail;
 
     // Connection-table plumbing: hash chain and the expiry queue this connection waits in.
@@ -58,6 +61,12 @@ internal struct Connection
     public readonly uint PacketsFrom(Side side) => side == Side.A ? PacketsA : PacketsB;
 
     public readonly bool IsHeld => Detail == NoDetail;
+
+    public readonly bool IsParked => Detail < NoDetail;
+
+    public readonly int ParkedIndex => NoDetail - 1 - Detail;
+
+    public void Park(int parkedIndex) => Detail = NoDetail - 1 - parkedIndex;
 }
 
 /// <summary>

@@ -20,6 +20,9 @@ internal sealed class ConnectionTable
     private readonly int[] _queueHeads = [-1, -1, -1, -1, -1];
     private readonly int[] _queueTails = [-1, -1, -1, -1, -1];
 
+    /// <summary>The first connection in the Active queue the parking sweep has not looked at yet, or -1.</summary>
+    private int _parkCursor = -1;
+
     public ConnectionTable(int maxConnections)
     {
         MaxConnections = Math.Max(1, maxConnections);
@@ -130,6 +133,7 @@ internal sealed class ConnectionTable
         Array.Fill(_buckets, -1);
         Array.Fill(_queueHeads, -1);
         Array.Fill(_queueTails, -1);
+        _parkCursor = -1;
         _freeSlot = -1;
         _usedSlots = 0;
         Count = 0;
@@ -147,10 +151,22 @@ internal sealed class ConnectionTable
         if (_queueTails[q] >= 0) _slots[_queueTails[q]].QueueNext = index;
         else _queueHeads[q] = index;
         _queueTails[q] = index;
+        if (queue == ExpiryQueue.Active && _parkCursor < 0)
+            _parkCursor = index;
     }
 
     /// <summary>The connection that has waited longest in <paramref name="queue"/>, or -1.</summary>
     public int Oldest(ExpiryQueue queue) => _queueHeads[(int)queue];
+
+    /// <summary>
+    /// The longest-idle connection in the Active queue not yet offered for parking, or -1. The queue is in order of
+    /// last activity, so a sweep from here stops at the first connection that is not idle long enough; a connection
+    /// that is active again moves to the tail, behind the cursor, and is offered again when it is idle again.
+    /// </summary>
+    public int NextToPark => _parkCursor;
+
+    /// <summary>Moves past <see cref="NextToPark"/>.</summary>
+    public void SkipNextToPark() => _parkCursor = _slots[_parkCursor].QueueNext;
 
     /// <summary>Slots in use, in no particular order (for the final flush).</summary>
     public IEnumerable<int> InUse()
@@ -165,6 +181,8 @@ internal sealed class ConnectionTable
         ref var slot = ref _slots[index];
         if (slot.Queue == ExpiryQueue.None) return;
         int q = (int)slot.Queue;
+        if (index == _parkCursor)
+            _parkCursor = slot.QueueNext;
         if (slot.QueuePrevious >= 0) _slots[slot.QueuePrevious].QueueNext = slot.QueueNext;
         else _queueHeads[q] = slot.QueueNext;
         if (slot.QueueNext >= 0) _slots[slot.QueueNext].QueuePrevious = slot.QueuePrevious;

@@ -1,0 +1,212 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TcpState.Analysis.Zeek;
+using TcpState.Capture;
+
+namespace TcpState.Analysis.Connections;
+
+/// <summary>
+/// A quiet connection's <see cref="ConnectionDetail"/> in a fifth of the space. Most of a detail is predictable once
+/// a connection has settled — Zeek's sequence space starts at the ISN and ends where the RFC track's does, nothing is
+/// out of order, no FIN or RST counters run — so only what cannot be predicted is kept. Whether the prediction holds
+/// is not argued field by field: <see cref="ParkedPool.TryPark"/> unpacks what it packed and compares every byte with
+/// the original, and a connection whose detail does not come back identical simply stays unpacked. Unparking is
+/// therefore exact by construction, and the output cannot tell whether a connection was ever parked.
+/// </summary>
+/// <remarks>Packed to two-byte alignment: 80 bytes where natural alignment made 88.</remarks>
+[StructLayout(LayoutKind.Sequential, Pack = 2)]
+internal struct ParkedDetail
+{
+    /// <summary>Letters of Zeek's history the parked form keeps; a quiet connection's is rarely over eight.</summary>
+    public const int HistoryCapacity = 12;
+
+    public ParkedEndpoint A;
+    public ParkedEndpoint B;
+
+    public int TransitionHead;
+    public int TransitionTail;
+
+    /// <summary>Zeek's one-time history letters seen (<see cref="ZeekHistory.Seen"/>).</summary>
+    public uint HistorySeen;
+    public ushort TransitionCount;
+    public HistoryLetters History;
+    public byte HistoryLength;
+
+    /// <summary>Zeek's FirstPacketSeen in the low two bits, IsPartial in the third.</summary>
+    public byte ZeekBits;
+
+    [InlineArray(HistoryCapacity)]
+    public struct HistoryLetters
+    {
+        private byte _first;
+    }
+}
+
+/// <summary>One endpoint of a <see cref="ParkedDetail"/>: its RFC track and the Zeek counters that are not predictable.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 2)]
+internal struct ParkedEndpoint
+{
+    public uint Isn;
+    public uint SendNext;
+    public uint LastAck;
+
+    /// <summary>Nanoseconds from the connection's first packet to this endpoint's latest transition.</summary>
+    public uint TransitionAge;
+
+    public ushort Window;
+    public ushort Retransmissions;
+    public sbyte OfferedScale;
+    public sbyte WindowShift;
+    public RfcState State;
+    public ZeekEndpointState ZeekState;
+    public ZeekEndpointState ZeekPreviousState;
+    public Bits Flags;
+
+    [Flags]
+    public enum Bits : byte
+    {
+        None = 0,
+        PassiveOpen = 1 << 0,
+        HasSent = 1 << 1,
+        HasIsn = 1 << 2,
+        HasAcked = 1 << 3,
+        ZeekHasDoneSomething = 1 << 4,
+    }
+}
+
+/// <summary>
+/// The parked details, in a <see cref="ChunkedPool{T}"/>. A connection-table slot points at one by a negative
+/// <see cref="Connection.Detail"/> (see <see cref="Connection.IsParked"/>).
+/// </summary>
+internal sealed class ParkedPool
+{
+    private readonly ChunkedPool<ParkedDetail> _parked = new();
+
+    public int InUse => _parked.InUse;
+
+    public void Prefetch(int index) => MemoryHint.Prefetch(ref _parked[index], Unsafe.SizeOf<ParkedDetail>());
+
+    /// <summary>Packs <paramref name="detail"/> when it unpacks to exactly the same bytes; otherwise leaves nothing behind.</summary>
+    public bool TryPark(in Connection connection, in ConnectionDetail detail, ref ConnectionDetail scratch, out int index)
+    {
+        index = -1;
+        if (!Pack(connection, detail, out var parked))
+            return false;
+        Unpack(connection, parked, ref scratch);
+        if (!AsBytes(ref scratch).SequenceEqual(AsBytes(ref Unsafe.AsRef(in detail))))
+            return false;
+        index = _parked.Rent();
+        _parked[index] = parked;
+        return true;
+    }
+
+    /// <summary>Writes the parked detail back in full and frees its entry.</summary>
+    public void Unpark(int index, in Connection connection, ref ConnectionDetail detail)
+    {
+        Unpack(connection, _parked[index], ref detail);
+        _parked.Return(index);
+    }
+
+    /// <summary>Writes the parked detail out in full, leaving it parked (for a look at every connection).</summary>
+    public void Peek(int index, in Connection connection, ref ConnectionDetail detail) =>
+        Unpack(connection, _parked[index], ref detail);
+
+    private static Span<byte> AsBytes(ref ConnectionDetail detail) =>
+        MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref detail, 1));
+
+    /// <summary>False when something the parked form has no room for is set; a wrong prediction is caught by the caller.</summary>
+    private static bool Pack(in Connection connection, in ConnectionDetail detail, out ParkedDetail parked)
+    {
+        parked = default;
+        ref readonly var history = ref detail.Zeek.History;
+        if (history.Length > ParkedDetail.HistoryCapacity || history.Truncated ||
+            detail.Zeek.A.OutOfOrder >= 0 || detail.Zeek.B.OutOfOrder >= 0 ||
+            !PackEndpoint(connection, detail.A, detail.Zeek.A, out parked.A) ||
+            !PackEndpoint(connection, detail.B, detail.Zeek.B, out parked.B))
+            return false;
+        parked.TransitionHead = detail.TransitionHead;
+        parked.TransitionTail = detail.TransitionTail;
+        parked.TransitionCount = detail.TransitionCount;
+        parked.HistorySeen = history.Seen;
+        parked.HistoryLength = (byte)history.Length;
+        for (int i = 0; i < history.Length; i++)
+            parked.History[i] = (byte)history[i];
+        parked.ZeekBits = (byte)(detail.Zeek.FirstPacketSeen | (detail.Zeek.IsPartial ? 4 : 0));
+        return true;
+    }
+
+    private static bool PackEndpoint(in Connection connection, in EndpointTrack track, in ZeekEndpoint zeek, out ParkedEndpoint parked)
+    {
+        parked = default;
+        long age = track.LastTransitionTime.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
+        if (age is < 0 or > uint.MaxValue || track.Pending.Count != 0 || zeek.Retransmissions > ushort.MaxValue)
+            return false;
+        parked.Isn = track.Isn;
+        parked.SendNext = track.SendNext;
+        parked.LastAck = track.LastAck;
+        parked.TransitionAge = (uint)age;
+        parked.Window = track.Window;
+        parked.OfferedScale = track.OfferedScale;
+        parked.WindowShift = track.WindowShift;
+        parked.State = track.State;
+        parked.ZeekState = zeek.State;
+        parked.ZeekPreviousState = zeek.PreviousState;
+        parked.Retransmissions = (ushort)zeek.Retransmissions;
+        parked.Flags =
+            (track.PassiveOpen ? ParkedEndpoint.Bits.PassiveOpen : 0) |
+            (track.HasSent ? ParkedEndpoint.Bits.HasSent : 0) |
+            (track.HasIsn ? ParkedEndpoint.Bits.HasIsn : 0) |
+            (track.HasAcked ? ParkedEndpoint.Bits.HasAcked : 0) |
+            (zeek.HasDoneSomething ? ParkedEndpoint.Bits.ZeekHasDoneSomething : 0);
+        return true;
+    }
+
+    private static void Unpack(in Connection connection, in ParkedDetail parked, ref ConnectionDetail detail)
+    {
+        ConnectionDetail.Reset(ref detail);
+        UnpackEndpoint(connection, parked.A, parked.B, ref detail.A, ref detail.Zeek.A);
+        UnpackEndpoint(connection, parked.B, parked.A, ref detail.B, ref detail.Zeek.B);
+        detail.TransitionHead = parked.TransitionHead;
+        detail.TransitionTail = parked.TransitionTail;
+        detail.TransitionCount = parked.TransitionCount;
+        ref var zeek = ref detail.Zeek;
+        zeek.History.Seen = parked.HistorySeen;
+        for (int i = 0; i < parked.HistoryLength; i++)
+            zeek.History.Add((char)parked.History[i]);
+        zeek.FirstPacketSeen = (byte)(parked.ZeekBits & 3);
+        zeek.IsPartial = (parked.ZeekBits & 4) != 0;
+        zeek.LastTime = connection.LastSeen;
+    }
+
+    /// <summary>
+    /// The endpoint in full. What is not stored is predicted: Zeek numbers this endpoint's sequence space from its ISN,
+    /// has seen it send up to SND.NXT, the peer acknowledge up to the peer's last ACK, and every byte delivered and
+    /// trimmed up to those; no wraps, no FIN, no RST, no gaps, nothing out of order.
+    /// </summary>
+    private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer,
+        ref EndpointTrack track, ref ZeekEndpoint zeek)
+    {
+        track = EndpointTrack.Initial;
+        track.State = parked.State;
+        track.PassiveOpen = (parked.Flags & ParkedEndpoint.Bits.PassiveOpen) != 0;
+        track.HasSent = (parked.Flags & ParkedEndpoint.Bits.HasSent) != 0;
+        track.HasIsn = (parked.Flags & ParkedEndpoint.Bits.HasIsn) != 0;
+        track.HasAcked = (parked.Flags & ParkedEndpoint.Bits.HasAcked) != 0;
+        track.Isn = parked.Isn;
+        track.SendNext = parked.SendNext;
+        track.LastAck = parked.LastAck;
+        track.Window = parked.Window;
+        track.OfferedScale = parked.OfferedScale;
+        track.WindowShift = parked.WindowShift;
+        track.LastTransitionTime = connection.FirstSeen.AddNanoseconds(parked.TransitionAge);
+
+        zeek = ZeekEndpoint.Initial;
+        zeek.State = parked.ZeekState;
+        zeek.PreviousState = parked.ZeekPreviousState;
+        zeek.HasDoneSomething = (parked.Flags & ParkedEndpoint.Bits.ZeekHasDoneSomething) != 0;
+        zeek.Retransmissions = parked.Retransmissions;
+        zeek.InitSequence(parked.Isn, parked.SendNext, peer.LastAck);
+        zeek.Delivered = Math.Max(1, zeek.ToRelative(zeek.LastSeq, 0));
+        zeek.Trimmed = Math.Max(1, zeek.ToRelative(zeek.AckSeq, 0));
+    }
+}
