@@ -244,11 +244,16 @@ public sealed class ConnectionTracker : IStateMachineListener
             if (connection.LastSeen.AddNanoseconds(_parkAfterNs) > now)
             {
                 // The next to park, maybe many packets from now: start loading its detail while there is time.
-                if (index != _parkPrefetched && connection.Detail >= 0)
-                {
-                    _details.Prefetch(connection.Detail);
-                    _parkPrefetched = index;
-                }
+                PrefetchForParking(index);
+                return;
+            }
+            // Keeping up, connections come due one every few packets: each is parked a tick after its detail was
+            // asked for, so packing it is not a cache miss, and the next one's slot is asked for straight after.
+            // Fallen behind by a whole idle period (a gap in the capture), the sweep parks all that are due at once.
+            bool behind = connection.LastSeen.AddNanoseconds(2 * _parkAfterNs) <= now;
+            if (!behind && index != _parkPrefetched)
+            {
+                PrefetchForParking(index);
                 return;
             }
             _table.SkipNextToPark();
@@ -259,7 +264,22 @@ public sealed class ConnectionTracker : IStateMachineListener
                 connection.Park(parked);
                 Parks++;
             }
+            if (!behind)
+            {
+                if (_table.NextToPark is var next and >= 0)
+                    _table.PrefetchSlot(next);
+                return;
+            }
         }
+    }
+
+    private void PrefetchForParking(int index)
+    {
+        if (index == _parkPrefetched)
+            return;
+        if (_table[index].Detail >= 0)
+            _details.Prefetch(_table[index].Detail);
+        _parkPrefetched = index;
     }
 
     /// <summary>Where <see cref="ParkedPool.TryPark"/> unpacks its candidate to check it.</summary>

@@ -53,6 +53,8 @@ internal sealed class ConnectionTable
         return index;
     }
 
+    public void PrefetchSlot(int index) => MemoryHint.Prefetch(ref _slots[index]);
+
     public int Find(in ConnectionKey key)
     {
         int index = _buckets[key.GetHashCode() & _bucketMask];
