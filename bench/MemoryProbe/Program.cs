@@ -115,6 +115,7 @@ Write("tracked_connections", tracked);
 Write("held_connections", tracker.HeldConnections);
 Write("parked_connections", tracker.ParkedConnections);
 Write("parks", tracker.Parks);
+Write("parks_refused", tracker.ParksRefused);
 Write("peak_tracked", tracker.PeakConnections);
 Write("max_connections", maxConnections);
 Write("managed_heap_growth_bytes", growth);

@@ -94,6 +94,9 @@ public sealed class ConnectionTracker : IStateMachineListener
 
     /// <summary>Times a connection was parked, each idle spell counted once.</summary>
     public long Parks { get; private set; }
+
+    /// <summary>Times a connection was offered for parking and kept whole: its detail would not have come back exact.</summary>
+    public long ParksRefused { get; private set; }
     public int PeakConnections => _table.PeakCount;
 
     public long ConnectionsFinished(FinishReason reason) => _finished[(int)reason];
@@ -257,12 +260,16 @@ public sealed class ConnectionTracker : IStateMachineListener
                 return;
             }
             _table.SkipNextToPark();
-            if (connection.Detail >= 0 &&
-                _parked.TryPark(connection, _details[connection.Detail], ref _parkCheck, out int parked))
+            if (connection.Detail >= 0)
             {
-                _details.Return(connection.Detail);
-                connection.Park(parked);
-                Parks++;
+                if (_parked.TryPark(connection, _details[connection.Detail], ref _parkCheck, out int parked))
+                {
+                    _details.Return(connection.Detail);
+                    connection.Park(parked);
+                    Parks++;
+                }
+                else
+                    ParksRefused++;
             }
             if (!behind)
             {

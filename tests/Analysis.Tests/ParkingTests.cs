@@ -25,6 +25,24 @@ public class ParkingTests
         Assert.Equal(1, tracker.ActiveConnections);
     }
 
+    /// <summary>
+    /// The connections a CLOSE_WAIT leak piles up: the client closed long after opening, the server acknowledged and
+    /// never closed. The FIN and a transition far from the first packet are both in the parked form.
+    /// </summary>
+    [Fact]
+    public void A_connection_lingering_in_close_wait_long_after_it_opened_is_parked()
+    {
+        var (conversation, tracker) = EstablishedWithData(new AnalysisOptions());
+        conversation.Wait(30);
+        tracker.Process(conversation.Client.Fin());
+        tracker.Process(conversation.Server.Ack());
+
+        tracker.AdvanceTime(Later(conversation, 5));
+
+        Assert.Equal(1, tracker.ParkedConnections);
+        Assert.Equal(0, tracker.ParksRefused);
+    }
+
     /// <summary>A detector that looks over every connection (TIME_WAIT build-up does) sees a parked one in full.</summary>
     [Fact]
     public void A_look_over_every_connection_sees_a_parked_one_as_it_was()

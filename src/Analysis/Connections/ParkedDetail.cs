@@ -50,7 +50,10 @@ internal struct ParkedEndpoint
     public uint SendNext;
     public uint LastAck;
 
-    /// <summary>Nanoseconds from the connection's first packet to this endpoint's latest transition.</summary>
+    /// <summary>
+    /// Nanoseconds from the connection's first packet to this endpoint's latest transition, or from that transition to
+    /// its last packet when that fits and the first does not (a long connection's close).
+    /// </summary>
     public uint TransitionAge;
 
     public ushort Window;
@@ -71,6 +74,10 @@ internal struct ParkedEndpoint
         HasIsn = 1 << 2,
         HasAcked = 1 << 3,
         ZeekHasDoneSomething = 1 << 4,
+        /// <summary>It sent a FIN, once (a CLOSE_WAIT connection's peer, a FIN_WAIT_2 endpoint).</summary>
+        FinSent = 1 << 5,
+        /// <summary><see cref="TransitionAge"/> counts back from the connection's last packet, not on from its first.</summary>
+        TransitionBeforeLastPacket = 1 << 6,
     }
 }
 
@@ -138,9 +145,16 @@ internal sealed class ParkedPool
     private static bool PackEndpoint(in Connection connection, in EndpointTrack track, in ZeekEndpoint zeek, out ParkedEndpoint parked)
     {
         parked = default;
-        long age = track.LastTransitionTime.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
-        if (age is < 0 or > uint.MaxValue || track.Pending.Count != 0 || zeek.Retransmissions > ushort.MaxValue)
+        if (track.Pending.Count != 0 || zeek.Retransmissions > ushort.MaxValue)
             return false;
+        long age = track.LastTransitionTime.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
+        if (age is < 0 or > uint.MaxValue)
+        {
+            age = connection.LastSeen.UnixNanoseconds - track.LastTransitionTime.UnixNanoseconds;
+            if (age is < 0 or > uint.MaxValue)
+                return false;
+            parked.Flags = ParkedEndpoint.Bits.TransitionBeforeLastPacket;
+        }
         parked.Isn = track.Isn;
         parked.SendNext = track.SendNext;
         parked.LastAck = track.LastAck;
@@ -152,12 +166,13 @@ internal sealed class ParkedPool
         parked.ZeekState = zeek.State;
         parked.ZeekPreviousState = zeek.PreviousState;
         parked.Retransmissions = (ushort)zeek.Retransmissions;
-        parked.Flags =
+        parked.Flags |=
             (track.PassiveOpen ? ParkedEndpoint.Bits.PassiveOpen : 0) |
             (track.HasSent ? ParkedEndpoint.Bits.HasSent : 0) |
             (track.HasIsn ? ParkedEndpoint.Bits.HasIsn : 0) |
             (track.HasAcked ? ParkedEndpoint.Bits.HasAcked : 0) |
-            (zeek.HasDoneSomething ? ParkedEndpoint.Bits.ZeekHasDoneSomething : 0);
+            (zeek.HasDoneSomething ? ParkedEndpoint.Bits.ZeekHasDoneSomething : 0) |
+            (track.FinSent ? ParkedEndpoint.Bits.FinSent : 0);
         return true;
     }
 
@@ -181,7 +196,7 @@ internal sealed class ParkedPool
     /// <summary>
     /// The endpoint in full. What is not stored is predicted: Zeek numbers this endpoint's sequence space from its ISN,
     /// has seen it send up to SND.NXT, the peer acknowledge up to the peer's last ACK, and every byte delivered and
-    /// trimmed up to those; no wraps, no FIN, no RST, no gaps, nothing out of order.
+    /// trimmed up to those; a FIN, if any, sent once as its last octet; no wraps, no RST, no gaps, nothing out of order.
     /// </summary>
     private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer,
         ref EndpointTrack track, ref ZeekEndpoint zeek)
@@ -198,7 +213,9 @@ internal sealed class ParkedPool
         track.Window = parked.Window;
         track.OfferedScale = parked.OfferedScale;
         track.WindowShift = parked.WindowShift;
-        track.LastTransitionTime = connection.FirstSeen.AddNanoseconds(parked.TransitionAge);
+        track.LastTransitionTime = (parked.Flags & ParkedEndpoint.Bits.TransitionBeforeLastPacket) != 0
+            ? connection.LastSeen.AddNanoseconds(-parked.TransitionAge)
+            : connection.FirstSeen.AddNanoseconds(parked.TransitionAge);
 
         zeek = ZeekEndpoint.Initial;
         zeek.State = parked.ZeekState;
@@ -206,7 +223,21 @@ internal sealed class ParkedPool
         zeek.HasDoneSomething = (parked.Flags & ParkedEndpoint.Bits.ZeekHasDoneSomething) != 0;
         zeek.Retransmissions = parked.Retransmissions;
         zeek.InitSequence(parked.Isn, parked.SendNext, peer.LastAck);
-        zeek.Delivered = Math.Max(1, zeek.ToRelative(zeek.LastSeq, 0));
-        zeek.Trimmed = Math.Max(1, zeek.ToRelative(zeek.AckSeq, 0));
+        ulong sent = zeek.ToRelative(zeek.LastSeq, 0);
+        ulong acknowledged = zeek.ToRelative(zeek.AckSeq, 0);
+        if ((parked.Flags & ParkedEndpoint.Bits.FinSent) != 0)
+        {
+            // The FIN took the last sequence number; Zeek counts no data past the octet before it.
+            track.FinSent = true;
+            track.FinSequence = parked.SendNext - 1;
+            zeek.FinCount = 1;
+            zeek.FinSeq = sent;
+            zeek.LastFinHistorySeq = sent - 1;
+            zeek.DidClose = true;
+            sent--;
+            acknowledged = Math.Min(acknowledged, sent);
+        }
+        zeek.Delivered = Math.Max(1, sent);
+        zeek.Trimmed = Math.Max(1, acknowledged);
     }
 }
