@@ -50,12 +50,5 @@ internal struct ZeekHistory
         return _length;
     }
 
-    public readonly int CopyTo(Span<byte> destination)
-    {
-        for (int i = 0; i < _length; i++)
-            destination[i] = _letters[i];
-        return _length;
-    }
-
     public readonly char this[int index] => (char)_letters[index];
 }
