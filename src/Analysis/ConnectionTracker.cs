@@ -27,6 +27,12 @@ public sealed class ConnectionTracker : IStateMachineListener
     private int _current = -1;
     private bool _timeWaitRestarted;
 
+    /// <summary>Where <see cref="ParkedPool.TryPark"/> unpacks its candidate to check it.</summary>
+    private ConnectionDetail _parkCheck;
+
+    /// <summary>The slot whose detail the parking sweep last asked the CPU to load.</summary>
+    private int _parkPrefetched = -1;
+
     public ConnectionTracker(AnalysisOptions options, IConnectionSink sink)
     {
         Options = options;
@@ -288,11 +294,6 @@ public sealed class ConnectionTracker : IStateMachineListener
             _details.Prefetch(_table[index].Detail);
         _parkPrefetched = index;
     }
-
-    /// <summary>Where <see cref="ParkedPool.TryPark"/> unpacks its candidate to check it.</summary>
-    private ConnectionDetail _parkCheck;
-
-    private int _parkPrefetched = -1;
 
     /// <summary>What a segment is, judged against what its sender and receiver had sent before it.</summary>
     private static SegmentFacts Classify(in ConnectionDetail connection, Side sender, in TcpSegment segment, bool opened)
