@@ -43,7 +43,7 @@ public class LimitTests
             refused += log.TryAppend(ref connection, Side.A, RfcState.Established, RfcState.CloseWait, Start.AddSeconds(i)) ? 0 : 1;
 
         Assert.Equal(TransitionLog.MaxPerConnection, connection.TransitionCount);
-        Assert.Equal(TransitionLog.MaxPerConnection / 8, log.BlocksInUse);
+        Assert.Equal((TransitionLog.MaxPerConnection + TransitionLog.BlockSize - 1) / TransitionLog.BlockSize, log.BlocksInUse);
         int recorded = 0;
         foreach (var transition in log.Enumerate(connection))
             recorded += transition.To == RfcState.CloseWait ? 1 : 0;
