@@ -27,9 +27,6 @@ public sealed class ConnectionTracker : IStateMachineListener
     private int _current = -1;
     private bool _timeWaitRestarted;
 
-    /// <summary>Where <see cref="ParkedPool.TryPark"/> unpacks its candidate to check it.</summary>
-    private ConnectionDetail _parkCheck;
-
     /// <summary>The slot whose detail the parking sweep last asked the CPU to load.</summary>
     private int _parkPrefetched = -1;
 
@@ -65,7 +62,7 @@ public sealed class ConnectionTracker : IStateMachineListener
         foreach (int index in _table.InUse())
         {
             ref var connection = ref _table[index];
-            if (connection.Detail >= 0)
+            if (connection.HasDetail)
             {
                 visitor(new ConnectionView(ref connection, ref _details[connection.Detail], _transitions, FinishReason.Open));
                 continue;
@@ -132,7 +129,7 @@ public sealed class ConnectionTracker : IStateMachineListener
             if (hashes[i] < 0)
                 continue;
             ref var connection = ref _table[hashes[i]];
-            if (connection.Detail >= 0)
+            if (connection.HasDetail)
                 _details.Prefetch(connection.Detail);
             else if (connection.IsParked)
                 _parked.Prefetch(connection.ParkedIndex);
@@ -224,7 +221,7 @@ public sealed class ConnectionTracker : IStateMachineListener
     private void Expand(int index)
     {
         ref var connection = ref _table[index];
-        if (connection.Detail >= 0)
+        if (connection.HasDetail)
             return;
         int detail = _details.Rent();
         if (connection.IsParked)
@@ -266,9 +263,9 @@ public sealed class ConnectionTracker : IStateMachineListener
                 return;
             }
             _table.SkipNextToPark();
-            if (connection.Detail >= 0)
+            if (connection.HasDetail)
             {
-                if (_parked.TryPark(connection, _details[connection.Detail], ref _parkCheck, out int parked))
+                if (_parked.TryPark(connection, _details[connection.Detail], out int parked))
                 {
                     _details.Return(connection.Detail);
                     connection.Park(parked);
@@ -290,7 +287,7 @@ public sealed class ConnectionTracker : IStateMachineListener
     {
         if (index == _parkPrefetched)
             return;
-        if (_table[index].Detail >= 0)
+        if (_table[index].HasDetail)
             _details.Prefetch(_table[index].Detail);
         _parkPrefetched = index;
     }

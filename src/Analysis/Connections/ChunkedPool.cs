@@ -6,7 +6,8 @@ namespace TcpState.Analysis.Connections;
 /// <summary>
 /// Structs handed out by index from fixed-size chunks, with a free list: renting and returning allocate nothing once
 /// the pool has grown, and returned entries are reused last-in first-out, so the next one rented is still warm in the
-/// cache. The <see cref="DetailPool"/> and the <see cref="TransitionLog"/> keep their entries here.
+/// cache. The <see cref="DetailPool"/>, the <see cref="ParkedPool"/> and the <see cref="TransitionLog"/> keep their
+/// entries here.
 /// <para>
 /// Chunks, not one array that doubles. A doubling allocates a new array twice the size and copies the old one in, so at
 /// that moment both are held, and afterwards up to half of the new one is unused. With a million connections open the

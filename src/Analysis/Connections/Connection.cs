@@ -41,7 +41,7 @@ internal struct Connection
     public uint PacketsA;
     public uint PacketsB;
 
-    /// <summary>The SYN an unanswered connection consists of, while <see cref="HeldSyn.IsHeld"/> allows holding it compactly.</summary>
+    /// <summary>The SYN an unanswered connection consists of, while <see cref="HeldSyn.Holdable"/> allows holding it compactly.</summary>
     public HeldSyn Syn;
 
     public ConnectionFlags Flags;
@@ -60,7 +60,7 @@ internal struct Connection
 
     public readonly uint PacketsFrom(Side side) => side == Side.A ? PacketsA : PacketsB;
 
-    public readonly bool IsHeld => Detail == NoDetail;
+    public readonly bool HasDetail => Detail >= 0;
 
     public readonly bool IsParked => Detail < NoDetail;
 

@@ -8,12 +8,12 @@ namespace TcpState.Analysis.Connections;
 /// <summary>
 /// A quiet connection's <see cref="ConnectionDetail"/> in a fifth of the space. Most of a detail is predictable once
 /// a connection has settled — Zeek's sequence space starts at the ISN and ends where the RFC track's does, nothing is
-/// out of order, no FIN or RST counters run — so only what cannot be predicted is kept. Whether the prediction holds
+/// out of order, no RST and at most one FIN was sent — so only what cannot be predicted is kept. Whether the prediction holds
 /// is not argued field by field: <see cref="ParkedPool.TryPark"/> unpacks what it packed and compares every byte with
 /// the original, and a connection whose detail does not come back identical simply stays unpacked. Unparking is
 /// therefore exact by construction, and the output cannot tell whether a connection was ever parked.
 /// </summary>
-/// <remarks>Packed to two-byte alignment: 80 bytes where natural alignment made 88.</remarks>
+/// <remarks>Packed to two-byte alignment: 80 bytes where natural alignment made 84.</remarks>
 [StructLayout(LayoutKind.Sequential, Pack = 2)]
 internal struct ParkedDetail
 {
@@ -89,18 +89,21 @@ internal sealed class ParkedPool
 {
     private readonly ChunkedPool<ParkedDetail> _parked = new();
 
+    /// <summary>Where <see cref="TryPark"/> unpacks its candidate to compare it with the original.</summary>
+    private ConnectionDetail _check;
+
     public int InUse => _parked.InUse;
 
     public void Prefetch(int index) => MemoryHint.Prefetch(ref _parked[index], Unsafe.SizeOf<ParkedDetail>());
 
     /// <summary>Packs <paramref name="detail"/> when it unpacks to exactly the same bytes; otherwise leaves nothing behind.</summary>
-    public bool TryPark(in Connection connection, in ConnectionDetail detail, ref ConnectionDetail scratch, out int index)
+    public bool TryPark(in Connection connection, in ConnectionDetail detail, out int index)
     {
         index = -1;
         if (!Pack(connection, detail, out var parked))
             return false;
-        Unpack(connection, parked, ref scratch);
-        if (!AsBytes(ref scratch).SequenceEqual(AsBytes(ref Unsafe.AsRef(in detail))))
+        Unpack(connection, parked, ref _check);
+        if (!AsBytes(ref _check).SequenceEqual(AsBytes(ref Unsafe.AsRef(in detail))))
             return false;
         index = _parked.Rent();
         _parked[index] = parked;
