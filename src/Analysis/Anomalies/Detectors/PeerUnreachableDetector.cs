@@ -1,4 +1,4 @@
-
+using System.Runtime.InteropServices;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
 
@@ -30,16 +30,26 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
 
     private readonly Dictionary<(long, bool), Chain> _chains = [];
 
+    /// <summary>
+    /// How many chains each bucket of connection ids holds (id modulo the size). Some chain is nearly always open in
+    /// real traffic, and asking the dictionary about every segment's connection cost about 5 % of the tracking thread;
+    /// a zero here answers "none for this connection" from a 16 KB array instead.
+    /// </summary>
+    private readonly int[] _chainsPerIdBucket = new int[IdBuckets];
+    private const int IdBuckets = 4096;
+
+    private ref int ChainsNear(long connectionId) => ref _chainsPerIdBucket[(int)(connectionId & (IdBuckets - 1))];
+
     public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
 
     public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {
-        if (_chains.Count > 0)
+        if (ChainsNear(connection.Id) > 0)
         {
             // The other side is alive: whatever it was retransmitting into the void got through after all.
             var peerKey = (connection.Id, !facts.FromOriginator);
             if (_chains.TryGetValue(peerKey, out var peerChain) && peerChain.Anomaly is null)
-                _chains.Remove(peerKey);
+                Forget(peerKey);
             var ownKey = (connection.Id, facts.FromOriginator);
             if (segment.Has(TcpFlags.Rst) && _chains.TryGetValue(ownKey, out var own) && own.Anomaly is not null)
             {
@@ -78,15 +88,24 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
         }
         else if (chain.Anomaly is not null)
             Describe(chain);
-        _chains[key] = chain;
+        ref var kept = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, key, out bool existed);
+        kept = chain;
+        if (!existed)
+            ChainsNear(connection.Id)++;
     }
 
     public override void OnFinished(in ConnectionView connection)
     {
-        if (_chains.Count == 0)
+        if (ChainsNear(connection.Id) == 0)
             return;
-        _chains.Remove((connection.Id, true));
-        _chains.Remove((connection.Id, false));
+        Forget((connection.Id, true));
+        Forget((connection.Id, false));
+    }
+
+    private void Forget((long Id, bool) key)
+    {
+        if (_chains.Remove(key))
+            ChainsNear(key.Id)--;
     }
 
     private static void Describe(in Chain chain)
