@@ -91,6 +91,33 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
+    public void SynFlood_CountsOnlyTheSourcesOfItsOwnListener()
+    {
+        // Half-open connections toward another listener are in the window when the flooded one starts counting its
+        // sources: they must not be counted as its own.
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 40; i++)
+        {
+            var other = new TcpConversation(clientAddress: $"203.0.113.{i + 1}", clientPort: 5000, serverPort: 8080,
+                startSeconds: 1_699_999_999 + i * 0.01);
+            other.Client.Syn();
+            segments.AddRange(other.Segments);
+        }
+        for (int i = 0; i < 150; i++)
+        {
+            var c = new TcpConversation(clientAddress: $"198.51.{i / 250}.{i % 250 + 1}", clientPort: (ushort)(1024 + i),
+                startSeconds: 1_700_000_000 + i * 0.01, clientIsn: (uint)(i * 7777));
+            c.Client.Syn();
+            segments.AddRange(c.Segments);
+        }
+
+        var anomaly = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.SynFlood);
+
+        Assert.Equal("10.0.0.2:80", anomaly.Subject);
+        Assert.Equal(150, anomaly.Details["distinct_sources"]);
+    }
+
+    [Fact]
     public void HalfOpenConnectionsThatComplete_AreNotAFlood()
     {
         var segments = new List<TcpSegment>();
