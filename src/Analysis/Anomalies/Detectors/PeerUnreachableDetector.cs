@@ -31,9 +31,9 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
     private readonly Dictionary<(long, bool), Chain> _chains = [];
 
     /// <summary>
-    /// How many chains each bucket of connection ids holds (id modulo the size). Some chain is nearly always open in
-    /// real traffic, and asking the dictionary about every segment's connection cost about 5 % of the tracking thread;
-    /// a zero here answers "none for this connection" from a 16 KB array instead.
+    /// How many chains each bucket of connection ids holds (id modulo the size). While any chain was open, every
+    /// segment's connection was looked up in the dictionary: 2.5 % of all samples on the 5M-packet bench trace. A zero
+    /// here answers "none for this connection" from a 16 KB array instead.
     /// </summary>
     private readonly int[] _chainsPerIdBucket = new int[IdBuckets];
     private const int IdBuckets = 4096;
