@@ -223,7 +223,8 @@ public sealed class ConnectionTracker : IStateMachineListener
         ref var connection = ref _table[index];
         if (connection.HasDetail)
             return;
-        int detail = _details.Rent();
+        // Unpacking and replaying both start from ConnectionDetail.Reset themselves.
+        int detail = _details.RentForOverwrite();
         if (connection.IsParked)
         {
             _parked.Unpark(connection.ParkedIndex, connection, ref _details[detail]);
