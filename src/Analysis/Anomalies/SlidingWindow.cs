@@ -51,8 +51,13 @@ internal sealed class EarlyEvidence
 
     public void Remember(ConnectionIdentity connection)
     {
-        if (_connections.Count < Anomaly.MaxEvidence)
-            _connections.Add(connection);
+        if (_connections.Count == Anomaly.MaxEvidence)
+            return;
+        // Most entries remember a few connections and stay at the list's first four; one that goes past them is grown
+        // to the cap at once, not doubled to 8, 16 and 32: one array more instead of three, and 20 entries held, not 32.
+        if (_connections.Count == _connections.Capacity && _connections.Count > 0)
+            _connections.Capacity = Anomaly.MaxEvidence;
+        _connections.Add(connection);
     }
 
     public void Clear() => _connections.Clear();
