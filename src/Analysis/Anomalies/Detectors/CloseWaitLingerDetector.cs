@@ -20,6 +20,8 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
         public long Connections;
         public long LastConnectionId = -1;
         public Anomaly? Anomaly;
+        /// <summary>Reached the roll-up after its kind's listing was full: counted once as not listed, never built.</summary>
+        public bool OnlyCounted;
 
         public bool CanForget => Anomaly is not { Listed: true };
 
@@ -28,6 +30,7 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
             Connections = 0;
             LastConnectionId = -1;
             Anomaly = null;
+            OnlyCounted = false;
         }
     }
 
@@ -99,8 +102,16 @@ internal sealed class CloseWaitLingerDetector(AnomalyEngine engine) : StateLinge
             lingering.Connections++;
             lingering.LastConnectionId = connection.Id;
         }
-        if (lingering.Connections < Settings.CloseWaitRollupConnections)
+        if (lingering.Connections < Settings.CloseWaitRollupConnections || lingering.OnlyCounted)
             return;
+        if (lingering.Anomaly is null && Engine.OnlyCounts(AnomalyCatalogue.CloseWaitLinger))
+        {
+            // Counted as raising an unlisted anomaly would count it, without its subject, sentence and evidence
+            // strings: services cross the roll-up again after a purge forgot them, for as long as traffic runs.
+            Engine.CountNotListed(AnomalyCatalogue.CloseWaitLinger);
+            lingering.OnlyCounted = true;
+            return;
+        }
         if (lingering.Anomaly is null)
         {
             lingering.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.CloseWaitLinger, AnomalyLevel.Host, service.ToString(), now);

@@ -1,0 +1,75 @@
+using TcpState.Analysis.Anomalies;
+using TcpState.Capture.Decoding;
+
+namespace TcpState.Analysis.Tests;
+
+/// <summary>
+/// Anomalies keep coming for as long as traffic runs; once their kind's listing is full they are only counted, and
+/// counting them must cost no allocation when the detectors' tables have grown to the traffic.
+/// </summary>
+public class DetectorAllocationTests
+{
+    private const int ServicesPerRound = 12_000;
+
+    [Fact]
+    public void LingeringServicesPastTheListingLimit_AreCountedWithoutAllocating()
+    {
+        // Three rounds, an hour apart (each round's connections are written out before the next), of 12,000 services
+        // with two connections each whose server stays in CLOSE_WAIT. Each lingering connection and each service's
+        // roll-up is a close-wait-linger anomaly, so the first round fills the kind's listing; 12,000 services are
+        // more than the detector's service table keeps (10,000), so each round's new services take the entries of
+        // services it forgot. The third round is measured, the first two grew the tables.
+        var rounds = Enumerable.Range(0, 3).Select(Round).ToArray();
+        var engine = new AnomalyEngine();
+        var tracker = new ConnectionTracker(new AnalysisOptions(), new ConnectionStatistics());
+        tracker.AddObserver(engine);
+        foreach (var segment in rounds[0].Concat(rounds[1]))
+            tracker.Process(segment);
+        long notListedBefore = engine.NotListed[AnomalyCatalogue.CloseWaitLinger];
+
+        var measured = rounds[2];
+        var allocatedPerHalf = new long[2];
+        int index = 0;
+        for (int half = 0; half < 2; half++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int end = half == 0 ? measured.Length / 2 : measured.Length; index < end; index++)
+                tracker.Process(measured[index]);
+            allocatedPerHalf[half] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        // Every connection of the round and every service's roll-up was counted.
+        Assert.Equal(3 * ServicesPerRound, engine.NotListed[AnomalyCatalogue.CloseWaitLinger] - notListedBefore);
+        Assert.Equal(DetectorLimits.MaxListedPerKind, engine.Anomalies.Count(a => a.Id == AnomalyCatalogue.CloseWaitLinger));
+        // Both halves: a per-anomaly allocation shows in both, the runtime's occasional few bytes in one at most.
+        Assert.True(allocatedPerHalf.Min() == 0, $"bytes allocated per half of the round: {string.Join(", ", allocatedPerHalf)}");
+    }
+
+    /// <summary>
+    /// The round's connections, one every 10 ms, in time order, then a packet two minutes after the last that moves the
+    /// clock past the 60-second threshold. Over the round's four minutes the earlier connections pass the threshold
+    /// while later ones arrive, so both halves of the round report.
+    /// </summary>
+    private static TcpSegment[] Round(int round)
+    {
+        double start = 1_700_000_000 + round * 3600;
+        var segments = new List<TcpSegment>(ServicesPerRound * 2 * 5 + 1);
+        for (int i = 0; i < ServicesPerRound * 2; i++)
+        {
+            int service = i / 2;
+            var conversation = new TcpConversation(
+                clientAddress: "172.16.0.1", clientPort: (ushort)(20000 + i),
+                serverAddress: $"10.{round + 1}.{service / 250}.{service % 250 + 1}", serverPort: 80,
+                clientIsn: (uint)(i * 7919), serverIsn: (uint)(i * 104729), startSeconds: start + i * 0.01);
+            conversation.Client.Syn();
+            conversation.Server.SynAck();
+            conversation.Client.Ack();
+            conversation.Client.Fin();
+            conversation.Server.Ack(); // and the server's application never closes
+            segments.AddRange(conversation.Segments);
+        }
+        var tick = new TcpConversation(clientAddress: "192.0.2.99", clientPort: 9, serverPort: 9, startSeconds: start + ServicesPerRound * 2 * 0.01 + 120);
+        segments.Add(tick.Client.Syn());
+        return segments.OrderBy(s => s.Timestamp).ToArray();
+    }
+}
