@@ -43,6 +43,32 @@ public class ReadAheadTests
     }
 
     [Fact]
+    public void The_tracker_gets_every_segment_once_and_in_order_as_the_ring_wraps()
+    {
+        // 180,000 segments: the ring of 64 batches of 256 wraps ten times, and the reader, ahead of the tracker, finds
+        // it full and waits for half of it to drain again and again.
+        var pcap = SegmentFrames.ToPcap(Connections);
+
+        var oneThread = Finished(pcap, secondThread: false);
+        var twoThreads = Finished(pcap, secondThread: true);
+
+        Assert.Equal(20_000, oneThread.Count);
+        Assert.Equal(oneThread, twoThreads);
+    }
+
+    /// <summary>Each finished connection as uid, states, history and packet counts, in the order written out.</summary>
+    private static List<string> Finished(byte[] pcap, bool secondThread)
+    {
+        var sink = new RecordingSink();
+        var analysis = new CaptureAnalysis(new AnalysisOptions(), new DecoderOptions(), sink) { ReadOnSecondThread = secondThread };
+        using (var source = Open(pcap))
+            Assert.True(analysis.Run(source));
+        analysis.Complete();
+        return sink.Records.Select(r =>
+            $"{r.Uid} {r.ConnState} {r.History} {r.OriginatorState}/{r.ResponderState} {r.OriginatorPackets}/{r.ResponderPackets}").ToList();
+    }
+
+    [Fact]
     public void Passing_batches_between_the_threads_allocates_nothing_per_packet()
     {
         // Two halves of one capture in time order: the first grows the tables and allocates the ring, the second is measured.
@@ -64,7 +90,7 @@ public class ReadAheadTests
         int packets = Connections.Length - half;
         Assert.Equal(Connections.Length, analysis.Accounting.Tcp);
         Assert.NotEqual(Environment.CurrentManagedThreadId, measured.ReaderThreadId);
-        // What a run costs once: the reader thread and two semaphores, a few kilobytes; not one byte per packet.
+        // What a run costs once: the reader thread and two counters' events, a few kilobytes; not one byte per packet.
         Assert.True(tracking < packets / 8, $"{tracking:N0} bytes allocated tracking {packets:N0} packets");
         Assert.True(measured.AllocatedWhileReading < packets / 8,
             $"{measured.AllocatedWhileReading:N0} bytes allocated reading {packets:N0} packets");
