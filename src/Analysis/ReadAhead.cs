@@ -53,8 +53,8 @@ internal sealed class ReadAhead
     /// </summary>
     public void Run(IPacketSource source, FrameDecoder decoder, FrameAccounting accounting, ConnectionTracker tracker)
     {
-        var published = new Counter();
-        var taken = new Counter();
+        var published = new HandOffCounter();
+        var taken = new HandOffCounter();
         bool abandoned = false;
         ExceptionDispatchInfo? readerFailure = null;
 
@@ -129,47 +129,5 @@ internal sealed class ReadAhead
             taken.Dispose();
         }
         readerFailure?.Throw();
-    }
-
-    /// <summary>
-    /// A count one thread advances and the other waits on. The advancing side pays a fenced write and a read per
-    /// batch, and a wake-up only when the other side has said it waits for the value just reached.
-    /// </summary>
-    private sealed class Counter : IDisposable
-    {
-        private long _value;
-        /// <summary>The value the waiting side waits for; 0 while it does not wait.</summary>
-        private long _awaited;
-        private readonly ManualResetEventSlim _reached = new(false);
-
-        public long Value => Volatile.Read(ref _value);
-
-        public void Advance(long value)
-        {
-            // Both sides write, then read what the other wrote, with a full fence between: either the waiter sees the
-            // new value and does not wait, or this side sees what it waits for and wakes it.
-            Interlocked.Exchange(ref _value, value);
-            long awaited = Volatile.Read(ref _awaited);
-            if (awaited != 0 && value >= awaited)
-                Wake();
-        }
-
-        public void Wake() => _reached.Set();
-
-        /// <summary>Returns once the count is at least <paramref name="target"/>, or <paramref name="abandoned"/> is set and <see cref="Wake"/> called.</summary>
-        public void WaitFor(long target, ref bool abandoned)
-        {
-            while (true)
-            {
-                _reached.Reset();
-                Interlocked.Exchange(ref _awaited, target);
-                if (Volatile.Read(ref _value) >= target || Volatile.Read(ref abandoned))
-                    break;
-                _reached.Wait();
-            }
-            Volatile.Write(ref _awaited, 0);
-        }
-
-        public void Dispose() => _reached.Dispose();
     }
 }

@@ -17,7 +17,7 @@ internal abstract class RecordWriter : IConnectionSink, IDisposable
     {
         OutputFormat.Summary => new SummaryTextWriter(output),
         OutputFormat.Table => new TableRecordWriter(output),
-        OutputFormat.Json => new JsonLinesWriter(output),
+        OutputFormat.Json => new JsonLinesWriter(output, formatOnSecondThread: true),
         OutputFormat.Zeek => new ZeekLogWriter(output),
         OutputFormat.Csv => new CsvRecordWriter(output),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
