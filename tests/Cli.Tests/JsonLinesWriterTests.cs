@@ -27,13 +27,13 @@ public class JsonLinesWriterTests
     [Fact]
     public void A_failing_output_is_reported_on_the_calling_thread()
     {
-        using var output = new FailingStream(failAfterBytes: 100_000);
+        using var output = new SmallDisk(capacity: 100_000, keep: false);
         var writer = new JsonLinesWriter(output, formatOnSecondThread: true);
         var statistics = new ConnectionStatistics();
 
         var failure = Assert.Throws<IOException>(() => Feed(writer, statistics));
 
-        Assert.Equal(FailingStream.Message, failure.Message);
+        Assert.StartsWith("No space left on device", failure.Message);
         // Thrown while connections were still being handed over, not only when the run ended: about 160 lines fill
         // 100 KB, and the ring holds 256 more.
         Assert.InRange(statistics.Connections, 1, 1_000);
@@ -50,7 +50,7 @@ public class JsonLinesWriterTests
     /// <summary>Each connection opened and closed in seven segments, 10 ms apart, then the run's end.</summary>
     private static void Feed(JsonLinesWriter writer, ConnectionStatistics statistics)
     {
-        var tracker = new ConnectionTracker(new AnalysisOptions { RecordTransitions = true }, new Both(statistics, writer));
+        var tracker = new ConnectionTracker(new AnalysisOptions { RecordTransitions = true }, new FanOutSink(statistics, writer));
         var server = Server;
         long start = 1_700_000_000L * PacketTime.NanosecondsPerSecond;
         for (int i = 0; i < Connections; i++)
@@ -101,39 +101,5 @@ public class JsonLinesWriterTests
             IpVersion = 4,
             Ttl = 64,
         });
-    }
-
-    private sealed class Both(IConnectionSink first, IConnectionSink second) : IConnectionSink
-    {
-        public void OnConnection(in ConnectionView connection)
-        {
-            first.OnConnection(connection);
-            second.OnConnection(connection);
-        }
-    }
-
-    /// <summary>An output that takes a number of bytes and then fails every write, as a full disk does.</summary>
-    private sealed class FailingStream(int failAfterBytes) : Stream
-    {
-        public const string Message = "No space left on device";
-        private long _written;
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            if (_written + buffer.Length > failAfterBytes)
-                throw new IOException(Message);
-            _written += buffer.Length;
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Flush() { }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _written;
-        public override long Position { get => _written; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
