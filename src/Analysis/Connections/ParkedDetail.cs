@@ -200,11 +200,11 @@ internal sealed class ParkedPool
     /// The endpoint in full. What is not stored is predicted: Zeek numbers this endpoint's sequence space from its ISN,
     /// has seen it send up to SND.NXT, the peer acknowledge up to the peer's last ACK, and every byte delivered and
     /// trimmed up to those; a FIN, if any, sent once as its last octet; no wraps, no RST, no gaps, nothing out of order.
+    /// <paramref name="track"/> and <paramref name="zeek"/> arrive initial: <see cref="Unpack"/> has just reset the detail.
     /// </summary>
     private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer,
         ref EndpointTrack track, ref ZeekEndpoint zeek)
     {
-        track = EndpointTrack.Initial;
         track.State = parked.State;
         track.PassiveOpen = (parked.Flags & ParkedEndpoint.Bits.PassiveOpen) != 0;
         track.HasSent = (parked.Flags & ParkedEndpoint.Bits.HasSent) != 0;
@@ -220,7 +220,6 @@ internal sealed class ParkedPool
             ? connection.LastSeen.AddNanoseconds(-parked.TransitionAge)
             : connection.FirstSeen.AddNanoseconds(parked.TransitionAge);
 
-        zeek = ZeekEndpoint.Initial;
         zeek.State = parked.ZeekState;
         zeek.PreviousState = parked.ZeekPreviousState;
         zeek.HasDoneSomething = (parked.Flags & ParkedEndpoint.Bits.ZeekHasDoneSomething) != 0;
