@@ -116,16 +116,29 @@ internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDet
             _hosts.Remove(holder);
     }
 
-    /// <summary>When the anomaly is raised, the pair that holds the most 4-tuples; afterwards each new 4-tuple may overtake it.</summary>
+    /// <summary>
+    /// When the anomaly is raised, the pair that holds the most 4-tuples; afterwards each new 4-tuple may overtake it.
+    /// Of pairs with equal counts the lowest (client, server, port) is taken: the table is visited in slot order, which
+    /// depends on how memory was reused (parking frees slots), and must not decide what is reported.
+    /// </summary>
     private static void NoteBusiestPair(ref Host host)
     {
         host.BusiestPairCountAtPeak = 0;
         foreach (var (pair, count) in host.Pairs!)
-            if (count > host.BusiestPairCountAtPeak)
+            if (count > host.BusiestPairCountAtPeak ||
+                (count == host.BusiestPairCountAtPeak && Precedes(pair, host.BusiestPairAtPeak)))
             {
                 host.BusiestPairAtPeak = pair;
                 host.BusiestPairCountAtPeak = count;
             }
+    }
+
+    private static bool Precedes(Pair left, Pair right)
+    {
+        int order = left.Client.CompareTo(right.Client);
+        if (order == 0) order = left.Server.Address.CompareTo(right.Server.Address);
+        if (order == 0) order = left.Server.Port.CompareTo(right.Server.Port);
+        return order < 0;
     }
 
     private void Describe(IpAddress holder, in Host host, Anomaly anomaly)
