@@ -151,6 +151,7 @@ Write("seconds", seconds.ToString("F2", CultureInfo.InvariantCulture));
 Write("tracked_connections", tracked);
 Write("held_connections", tracker.HeldConnections);
 Write("parked_connections", tracker.ParkedConnections);
+Write("packed_connections", tracker.PackedConnections); // of the parked, those out of their slots
 Write("parks", tracker.Parks);
 Write("parks_refused", tracker.ParksRefused);
 Write("peak_tracked", tracker.PeakConnections);

@@ -79,7 +79,19 @@ public sealed class ConnectionTracker : IStateMachineListener
             visitor(new ConnectionView(ref connection, ref _replay.Scratch, _transitions, FinishReason.Open));
             _transitions.Release(ref _replay.Scratch);
         }
+        foreach (int handle in _table.PackedInUse())
+        {
+            // Unpacked aside, not into a slot: the slot array must not grow under a connection being updated.
+            ref readonly var packed = ref _table.Packed(handle);
+            packed.UnpackInto(ref _peekConnection);
+            packed.UnpackDetail(out var parked);
+            ParkedPool.Unpack(_peekConnection, parked, ref _replay.Scratch);
+            visitor(new ConnectionView(ref _peekConnection, ref _replay.Scratch, _transitions, FinishReason.Open));
+        }
     }
+
+    /// <summary>Where <see cref="ForEachConnection"/> unpacks a packed connection's slot fields.</summary>
+    private Connection _peekConnection;
 
     /// <summary>The packet clock: the latest packet time seen (or passed to <see cref="AdvanceTime"/>).</summary>
     public PacketTime Clock { get; private set; }
@@ -90,10 +102,13 @@ public sealed class ConnectionTracker : IStateMachineListener
     public int ActiveConnections => _table.Count;
 
     /// <summary>Connections tracked now that are nothing but an unanswered SYN, held in their table slot alone.</summary>
-    public int HeldConnections => _table.Count - _details.InUse - _parked.InUse;
+    public int HeldConnections => _table.Count - _details.InUse - ParkedConnections;
 
     /// <summary>Connections tracked now that are idle and kept packed (<see cref="AnalysisOptions.ParkIdleAfterSeconds"/>).</summary>
-    public int ParkedConnections => _parked.InUse;
+    public int ParkedConnections => _parked.InUse + _table.PackedCount;
+
+    /// <summary>The parked connections moved out of their slots altogether (<see cref="PackedConnection"/>).</summary>
+    public int PackedConnections => _table.PackedCount;
 
     /// <summary>Times a connection was parked, each idle spell counted once.</summary>
     public long Parks { get; private set; }
@@ -145,6 +160,8 @@ public sealed class ConnectionTracker : IStateMachineListener
 
         var key = ConnectionKey.FromSegment(segment, out var sender);
         int index = _table.Find(key);
+        if (ConnectionTable.IsPacked(index))
+            index = Unpack(index);
         bool reused = false;
         int createdIndex = -1;
         if (index >= 0)
@@ -235,6 +252,17 @@ public sealed class ConnectionTracker : IStateMachineListener
         _replay.Rebuild(ref connection, ref _details[detail]);
     }
 
+    /// <summary>Moves a packed connection back into a slot, with its detail, and returns the slot.</summary>
+    private int Unpack(int handle)
+    {
+        _table.Packed(handle).UnpackDetail(out var parked);
+        int index = _table.Unpack(handle);
+        int detail = _details.RentForOverwrite();
+        ParkedPool.Unpack(_table[index], parked, ref _details[detail]);
+        _table[index].Detail = detail;
+        return index;
+    }
+
     /// <summary>
     /// Packs the details of connections idle for <see cref="AnalysisOptions.ParkIdleAfterSeconds"/>: with a million
     /// connections open, nearly all of them are quiet at any moment, and a parked one costs a fifth of the memory.
@@ -245,7 +273,7 @@ public sealed class ConnectionTracker : IStateMachineListener
         if (_parkAfterNs < 0)
             return;
         int index;
-        while ((index = _table.NextToPark) >= 0)
+        while ((index = _table.NextToPark) != ConnectionTable.None)
         {
             ref var connection = ref _table[index];
             if (connection.LastSeen.AddNanoseconds(_parkAfterNs) > now)
@@ -266,10 +294,14 @@ public sealed class ConnectionTracker : IStateMachineListener
             _table.SkipNextToPark();
             if (connection.HasDetail)
             {
-                if (_parked.TryPark(connection, _details[connection.Detail], out int parked))
+                if (_parked.TryPack(connection, _details[connection.Detail], out var parked))
                 {
                     _details.Return(connection.Detail);
-                    connection.Park(parked);
+                    // Out of the slot altogether when it fits; the slot is free from here on.
+                    if (PackedConnection.TryPack(connection, parked, out var packed))
+                        _table.Pack(index, packed);
+                    else
+                        connection.Park(_parked.Store(parked));
                     Parks++;
                 }
                 else
@@ -288,8 +320,11 @@ public sealed class ConnectionTracker : IStateMachineListener
     {
         if (index == _parkPrefetched)
             return;
-        if (_table[index].HasDetail)
-            _details.Prefetch(_table[index].Detail);
+        ref var connection = ref _table[index];
+        if (connection.HasDetail)
+            _details.Prefetch(connection.Detail);
+        // Packing it takes its place in its hash chain.
+        _table.PrefetchBucket(connection.Key.GetHashCode());
         _parkPrefetched = index;
     }
 
@@ -337,9 +372,26 @@ public sealed class ConnectionTracker : IStateMachineListener
         int count = 0;
         foreach (int index in _table.InUse())
             remaining[count++] = new FlushOrder(_table[index].FirstSeen.UnixNanoseconds, _table[index].Ordinal, index);
+        foreach (int handle in _table.PackedInUse())
+        {
+            ref readonly var packed = ref _table.Packed(handle);
+            remaining[count++] = new FlushOrder(packed.FirstSeenNs, packed.Ordinal, handle);
+        }
         Array.Sort(remaining, 0, count);
         for (int i = 0; i < count; i++)
-            Finish(remaining[i].Index, FinishReason.EndOfInput);
+        {
+            int index = remaining[i].Index;
+            if (ConnectionTable.IsPacked(index))
+            {
+                // Into a slot linked nowhere, which the finish frees for the next: the slots need not grow to hold them all.
+                _table.Packed(index).UnpackDetail(out var parked);
+                index = _table.UnpackBeforeClear(index);
+                int detail = _details.RentForOverwrite();
+                ParkedPool.Unpack(_table[index], parked, ref _details[detail]);
+                _table[index].Detail = detail;
+            }
+            Finish(index, FinishReason.EndOfInput);
+        }
         _table.Clear();
     }
 
@@ -467,11 +519,12 @@ public sealed class ConnectionTracker : IStateMachineListener
         while (true)
         {
             int index = _table.Oldest(queue);
-            if (index < 0) return;
-            ref var connection = ref _table[index];
-            var anchor = queue == ExpiryQueue.TimeWait ? _details[connection.Detail].TimeWaitAnchor : connection.LastSeen;
+            if (index == ConnectionTable.None) return;
+            var anchor = queue == ExpiryQueue.TimeWait ? _details[_table[index].Detail].TimeWaitAnchor : _table.LastSeen(index);
             var deadline = anchor.AddNanoseconds(timeout);
             if (deadline > now) return;
+            if (ConnectionTable.IsPacked(index))
+                index = Unpack(index);
             switch (queue)
             {
                 case ExpiryQueue.TimeWait:
@@ -507,13 +560,15 @@ public sealed class ConnectionTracker : IStateMachineListener
         foreach (var queue in (ReadOnlySpan<ExpiryQueue>)[ExpiryQueue.Closed, ExpiryQueue.Handshake, ExpiryQueue.TimeWait, ExpiryQueue.Active])
         {
             int index = _table.Oldest(queue);
-            if (index >= 0)
+            if (index != ConnectionTable.None)
             {
                 // A full table evicts once per new connection, oldest first: start loading the next one's hash
                 // bucket now, so unlinking it then is not a cache miss.
-                int next = _table[index].QueueNext;
-                if (next >= 0)
-                    _table.PrefetchBucket(_table[next].Key.GetHashCode());
+                int next = _table.NextInQueue(index);
+                if (next != ConnectionTable.None)
+                    _table.PrefetchBucket(_table.HashOf(next));
+                if (ConnectionTable.IsPacked(index))
+                    index = Unpack(index);
                 Finish(index, FinishReason.Evicted);
                 return;
             }

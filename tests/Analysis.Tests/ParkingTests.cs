@@ -1,4 +1,5 @@
 using TcpState.Capture;
+using TcpState.Capture.Decoding;
 
 namespace TcpState.Analysis.Tests;
 
@@ -102,6 +103,133 @@ public class ParkingTests
 
         Assert.Equal(Connections, tracker.ActiveConnections);
         Assert.Equal(Connections, tracker.ParkedConnections);
+    }
+
+    /// <summary>As the summary runs (no transitions kept), an idle IPv4 connection leaves its slot altogether.</summary>
+    [Fact]
+    public void Without_transitions_an_idle_ipv4_connection_is_packed_out_of_its_slot_and_its_next_packet_brings_it_back()
+    {
+        var (conversation, tracker) = EstablishedWithData(WithoutTransitions);
+
+        tracker.AdvanceTime(Later(conversation, 1.5));
+        Assert.Equal(1, tracker.PackedConnections);
+        Assert.Equal(1, tracker.ParkedConnections);
+
+        conversation.Wait(2);
+        tracker.Process(conversation.Client.Data(100));
+        Assert.Equal(0, tracker.PackedConnections);
+        Assert.Equal(0, tracker.ParkedConnections);
+        Assert.Equal(1, tracker.ActiveConnections);
+    }
+
+    [Fact]
+    public void An_ipv6_connection_is_parked_in_its_slot_not_packed()
+    {
+        var conversation = new TcpConversation(clientAddress: "2001:db8::1", serverAddress: "2001:db8::2");
+        Establish(conversation);
+        var tracker = new ConnectionTracker(WithoutTransitions, new ConnectionStatistics());
+        foreach (var segment in conversation.Segments)
+            tracker.Process(segment);
+
+        tracker.AdvanceTime(Later(conversation, 2));
+
+        Assert.Equal(1, tracker.ParkedConnections);
+        Assert.Equal(0, tracker.PackedConnections);
+    }
+
+    [Fact]
+    public void With_transitions_kept_a_connection_is_parked_in_its_slot_not_packed()
+    {
+        var (conversation, tracker) = EstablishedWithData(new AnalysisOptions { RecordTransitions = true });
+
+        tracker.AdvanceTime(Later(conversation, 2));
+
+        Assert.Equal(1, tracker.ParkedConnections);
+        Assert.Equal(0, tracker.PackedConnections);
+    }
+
+    /// <summary>
+    /// Every way a packed connection leaves the table: its next packet, the idle timeout, eviction by a full table, a
+    /// new SYN on its 4-tuple after it closed, the end of the input. Each record, and their order, must be what it is
+    /// with parking off.
+    /// </summary>
+    [Fact]
+    public void Packed_connections_finish_with_the_records_and_in_the_order_they_would_have_had_unpacked()
+    {
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 6; i++)
+        {
+            var conversation = new TcpConversation(clientPort: (ushort)(20_000 + i), clientIsn: (uint)(1000 + i * 77),
+                startSeconds: 1_700_000_000 + i * 0.01);
+            Establish(conversation);
+            var (client, server) = (conversation.Client, conversation.Server);
+            switch (i)
+            {
+                case 0: // idle past the timeout
+                    break;
+                case 1: // back after a while, then closed
+                    conversation.Wait(30);
+                    client.Data(10);
+                    server.Ack();
+                    client.Fin();
+                    server.Fin();
+                    client.Ack();
+                    break;
+                case 2: // closed by the client long after, left in CLOSE_WAIT
+                    conversation.Wait(20);
+                    client.Fin();
+                    server.Ack();
+                    break;
+                case 3: // closed, then its 4-tuple reused after TIME_WAIT would still hold it
+                    conversation.Wait(10);
+                    client.Fin();
+                    server.Fin();
+                    client.Ack();
+                    var reuse = new TcpConversation(clientPort: 20_003, clientIsn: 900_000, startSeconds: 1_700_000_015);
+                    Establish(reuse);
+                    segments.AddRange(reuse.Segments);
+                    break;
+            }
+            segments.AddRange(conversation.Segments);
+        }
+        var late = new TcpConversation(clientPort: 30_000, startSeconds: 1_700_000_400);
+        Establish(late);
+        segments.AddRange(late.Segments);
+        var ordered = segments.OrderBy(s => s.Timestamp).ToList();
+
+        foreach (int cap in new[] { 100, 4 })
+        {
+            var packed = Describe(ordered, WithoutTransitions with { MaxConnections = cap });
+            var unparked = Describe(ordered, WithoutTransitions with { MaxConnections = cap, ParkIdleAfterSeconds = null });
+            Assert.Equal(unparked, packed);
+        }
+    }
+
+    /// <summary>The size the memory figure rests on: a million parked connections at 96 bytes each.</summary>
+    [Fact]
+    public void A_packed_connection_is_96_bytes()
+    {
+        Assert.Equal(96, System.Runtime.CompilerServices.Unsafe.SizeOf<Connections.PackedConnection>());
+    }
+
+    private static readonly AnalysisOptions WithoutTransitions = new() { RecordTransitions = false };
+
+    private static List<string> Describe(List<TcpSegment> segments, AnalysisOptions options)
+    {
+        var sink = new RecordingSink();
+        var tracker = new ConnectionTracker(options, sink);
+        long packs = 0;
+        foreach (var segment in segments)
+        {
+            tracker.Process(segment);
+            packs = Math.Max(packs, tracker.PackedConnections);
+        }
+        tracker.Finish();
+        if (options.ParkIdleAfterSeconds is not null)
+            Assert.True(packs > 0, "nothing was packed");
+        return sink.Records.Select(r =>
+            $"{r.Uid} {r.OriginatorPort} {r.FinishReason} {r.OriginatorState} {r.ResponderState} {r.ConnState} {r.History} " +
+            $"{r.Duration} {r.OriginatorBytes} {r.ResponderBytes} {r.OriginatorPackets} {r.ResponderPackets} {r.Flags}").ToList();
     }
 
     private static string Visit(ConnectionTracker tracker)

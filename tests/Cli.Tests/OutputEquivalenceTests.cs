@@ -53,6 +53,22 @@ public class OutputEquivalenceTests
         Assert.Equal(unparked, parked);
     }
 
+    /// <summary>
+    /// Without transitions kept (as the summary runs), a parked IPv4 connection leaves its slot for the packed pool,
+    /// and comes back to a slot at its next packet: the same check over that path.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void Packing_parked_connections_out_of_their_slots_changes_no_output(string trace)
+    {
+        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
+        var withoutTransitions = Unoptimised with { RecordTransitions = false };
+        var packed = Analyse(path, withoutTransitions with { ParkIdleAfterSeconds = 0 });
+        var unpacked = Analyse(path, withoutTransitions);
+
+        Assert.Equal(unpacked, packed);
+    }
+
     [Theory]
     [MemberData(nameof(Traces))]
     public void Reading_on_a_second_thread_changes_no_output(string trace)

@@ -34,6 +34,9 @@ internal sealed class ChunkedPool<T> where T : unmanaged
 
     public int InUse { get; private set; }
 
+    /// <summary>Entries ever handed out since the pool was made or cleared: every index in use is below it.</summary>
+    public int Allocated => _used;
+
     // Every chunk holds exactly ChunkSize entries and the mask keeps the offset below it, so only the chunk lookup
     // needs its bounds checked; the second check cost a flood 5% (1.00 -> 0.95 s on a 1M-SYN flood). A wrong index
     // still fails: past the chunk array it is out of range, and a chunk not yet added is null (NullReferenceException).
@@ -73,6 +76,14 @@ internal sealed class ChunkedPool<T> where T : unmanaged
         NextFree(index) = _free;
         _free = index;
         InUse--;
+    }
+
+    /// <summary>Takes every entry back at once, keeping the chunks.</summary>
+    public void Clear()
+    {
+        _free = -1;
+        _used = 0;
+        InUse = 0;
     }
 
     private ref int NextFree(int index) => ref Unsafe.As<T, int>(ref this[index]);

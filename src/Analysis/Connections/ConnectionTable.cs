@@ -1,17 +1,27 @@
+using System.Runtime.CompilerServices;
 using TcpState.Capture;
 
 namespace TcpState.Analysis.Connections;
 
 /// <summary>
-/// The live connections: a slot array of <see cref="Connection"/> structs, a chained hash index over their keys,
-/// and four FIFO expiry queues threaded through the slots. Looking up, adding, removing and requeueing a
-/// connection are O(1) and allocate nothing once the arrays have grown; they grow by doubling up to the cap.
+/// The live connections: a slot array of <see cref="Connection"/> structs, a pool of <see cref="PackedConnection"/>s
+/// (parked IPv4 connections out of their slots), a chained hash index over both, and four FIFO expiry queues threaded
+/// through both. Looking up, adding, removing, requeueing, packing and unpacking a connection are O(1) and allocate
+/// nothing once the arrays have grown.
+/// <para>
+/// Chains and queues link <em>handles</em>: a slot's index (0 and up), or a packed connection's (<see cref="PackedHandle"/>,
+/// -2 and down); -1 ends a list. A connection packed or unpacked takes the other's place in its chain and its queue,
+/// so the order of every queue, and with it the order connections expire in, is the one it would have been.
+/// </para>
 /// </summary>
 internal sealed class ConnectionTable
 {
+    public const int None = -1;
+
     private const int InitialCapacity = 1024;
 
     private Connection[] _slots = new Connection[InitialCapacity];
+    private readonly ChunkedPool<PackedConnection> _packed = new();
     private int[] _buckets = NewBuckets(InitialCapacity * 2);
     private int _bucketMask = InitialCapacity * 2 - 1;
     private int _freeSlot = -1;
@@ -30,7 +40,10 @@ internal sealed class ConnectionTable
 
     public int MaxConnections { get; }
 
+    /// <summary>Connections tracked: in slots and packed.</summary>
     public int Count { get; private set; }
+
+    public int PackedCount => _packed.InUse;
 
     public int PeakCount { get; private set; }
 
@@ -38,52 +51,65 @@ internal sealed class ConnectionTable
 
     public ref Connection this[int index] => ref _slots[index];
 
+    public static bool IsPacked(int handle) => handle < None;
+
+    public static int PackedHandle(int packedIndex) => None - 1 - packedIndex;
+
+    private static int PackedIndex(int handle) => None - 1 - handle;
+
+    public ref PackedConnection Packed(int handle) => ref _packed[PackedIndex(handle)];
+
     /// <summary>Asks the CPU to start loading the hash bucket of a key with this hash; see <see cref="MemoryHint"/>.</summary>
     public void PrefetchBucket(int hash) => MemoryHint.Prefetch(ref _buckets[hash & _bucketMask]);
 
     /// <summary>
-    /// Starts loading the first slot chained from the bucket (already prefetched), and returns that slot's index or -1.
-    /// Most buckets hold at most one connection, so this is the slot the lookup will compare.
+    /// Starts loading the first connection chained from the bucket (already prefetched), and returns its slot's index,
+    /// or -1 when the bucket is empty or starts with a packed connection. Most buckets hold at most one connection, so
+    /// this is the one the lookup will compare.
     /// </summary>
     public int PrefetchFirstSlot(int hash)
     {
-        int index = _buckets[hash & _bucketMask];
-        if (index >= 0)
-            MemoryHint.Prefetch(ref _slots[index]);
-        return index;
+        int handle = _buckets[hash & _bucketMask];
+        if (handle >= 0)
+        {
+            MemoryHint.Prefetch(ref _slots[handle]);
+            return handle;
+        }
+        if (handle != None)
+            MemoryHint.Prefetch(ref Packed(handle), Unsafe.SizeOf<PackedConnection>());
+        return None;
     }
 
     public void PrefetchSlot(int index) => MemoryHint.Prefetch(ref _slots[index]);
 
+    /// <summary>The connection's handle: a slot's index, a packed connection's (<see cref="IsPacked"/>), or <see cref="None"/>.</summary>
     public int Find(in ConnectionKey key)
     {
-        int index = _buckets[key.GetHashCode() & _bucketMask];
-        while (index >= 0)
+        int handle = _buckets[key.GetHashCode() & _bucketMask];
+        while (handle != None)
         {
-            ref var slot = ref _slots[index];
-            if (slot.Key.Equals(key))
-                return index;
-            index = slot.NextInBucket;
+            if (handle >= 0)
+            {
+                ref var slot = ref _slots[handle];
+                if (slot.Key.Equals(key))
+                    return handle;
+                handle = slot.NextInBucket;
+            }
+            else
+            {
+                ref var packed = ref Packed(handle);
+                if (packed.Matches(key))
+                    return handle;
+                handle = packed.NextInBucket;
+            }
         }
-        return -1;
+        return None;
     }
 
     /// <summary>Adds a connection (the caller ensures there is room) and returns its slot, reset to defaults.</summary>
     public int Add(in ConnectionKey key)
     {
-        int index;
-        if (_freeSlot >= 0)
-        {
-            index = _freeSlot;
-            _freeSlot = _slots[index].NextInBucket;
-        }
-        else
-        {
-            if (_usedSlots == _slots.Length)
-                Grow();
-            index = _usedSlots++;
-        }
-
+        int index = RentSlot();
         ref var slot = ref _slots[index];
         slot = default;
         slot.Key = key;
@@ -95,6 +121,8 @@ internal sealed class ConnectionTable
         _buckets[bucket] = index;
         Count++;
         if (Count > PeakCount) PeakCount = Count;
+        if (Count > _buckets.Length / 2)
+            Rehash(_buckets.Length * 2);
         return index;
     }
 
@@ -102,30 +130,70 @@ internal sealed class ConnectionTable
     {
         ref var slot = ref _slots[index];
         Dequeue(index);
-        int bucket = slot.Key.GetHashCode() & _bucketMask;
-        if (_buckets[bucket] == index)
-            _buckets[bucket] = slot.NextInBucket;
-        else
-        {
-            int previous = _buckets[bucket];
-            while (_slots[previous].NextInBucket != index)
-                previous = _slots[previous].NextInBucket;
-            _slots[previous].NextInBucket = slot.NextInBucket;
-        }
-        slot.InUse = false;
-        slot.NextInBucket = _freeSlot;
-        _freeSlot = index;
+        ref int link = ref _buckets[slot.Key.GetHashCode() & _bucketMask];
+        while (link != index)
+            link = ref NextInBucket(link);
+        link = slot.NextInBucket;
+        ReturnSlot(index);
         Count--;
+    }
+
+    /// <summary>
+    /// Moves a slot's connection, parked, into the packed pool: <paramref name="packed"/> takes its place in its hash
+    /// chain and in the Active queue, and the slot is free again.
+    /// </summary>
+    public void Pack(int index, in PackedConnection packed)
+    {
+        int packedIndex = _packed.Rent();
+        int handle = PackedHandle(packedIndex);
+        ref var entry = ref _packed[packedIndex];
+        entry = packed;
+        TakePlace(index, handle, _slots[index].Key.GetHashCode());
+        ReturnSlot(index);
+    }
+
+    /// <summary>
+    /// Moves a packed connection back into a slot, in its place in its hash chain and queue, and returns the slot: the
+    /// connection's own fields, with no detail yet (the caller unpacks it from <see cref="Packed"/>, read before this).
+    /// </summary>
+    public int Unpack(int handle)
+    {
+        int index = RentSlot();
+        ref var packed = ref Packed(handle);
+        packed.UnpackInto(ref _slots[index]);
+        TakePlace(handle, index, _slots[index].Key.GetHashCode());
+        packed.Release();
+        _packed.Return(PackedIndex(handle));
+        return index;
+    }
+
+    /// <summary>
+    /// Moves a packed connection into a slot linked nowhere, while the whole table is being emptied
+    /// (<see cref="RemoveBeforeClear"/> and <see cref="Clear"/> to follow).
+    /// </summary>
+    public int UnpackBeforeClear(int handle)
+    {
+        int index = RentSlot();
+        ref var packed = ref Packed(handle);
+        packed.UnpackInto(ref _slots[index]);
+        _slots[index].Queue = ExpiryQueue.None;
+        packed.Release();
+        _packed.Return(PackedIndex(handle));
+        return index;
     }
 
     /// <summary>
     /// Takes a connection out while the whole table is being emptied, <see cref="Clear"/> to follow: it leaves the
     /// hash chain and expiry queue as they are rather than unlink each connection at a cache miss or two apiece.
-    /// Lookups are wrong until the clear; visits over <see cref="InUse"/> skip it at once.
+    /// Lookups are wrong until the clear; visits over <see cref="InUse"/> skip it at once. A slot in no queue (only
+    /// <see cref="UnpackBeforeClear"/> leaves one so) is linked nowhere, and is free for the next.
     /// </summary>
     public void RemoveBeforeClear(int index)
     {
-        _slots[index].InUse = false;
+        ref var slot = ref _slots[index];
+        slot.InUse = false;
+        if (slot.Queue == ExpiryQueue.None)
+            ReturnSlot(index);
         Count--;
     }
 
@@ -135,6 +203,9 @@ internal sealed class ConnectionTable
         Array.Fill(_buckets, -1);
         Array.Fill(_queueHeads, -1);
         Array.Fill(_queueTails, -1);
+        for (int i = 0; i < _packed.Allocated; i++)
+            _packed[i].Release();
+        _packed.Clear();
         _parkCursor = -1;
         _freeSlot = -1;
         _usedSlots = 0;
@@ -150,32 +221,92 @@ internal sealed class ConnectionTable
         int q = (int)queue;
         slot.QueuePrevious = _queueTails[q];
         slot.QueueNext = -1;
-        if (_queueTails[q] >= 0) _slots[_queueTails[q]].QueueNext = index;
+        if (_queueTails[q] != None) QueueNext(_queueTails[q]) = index;
         else _queueHeads[q] = index;
         _queueTails[q] = index;
-        if (queue == ExpiryQueue.Active && _parkCursor < 0)
+        if (queue == ExpiryQueue.Active && _parkCursor == None)
             _parkCursor = index;
     }
 
-    /// <summary>The connection that has waited longest in <paramref name="queue"/>, or -1.</summary>
+    /// <summary>The connection that has waited longest in <paramref name="queue"/>: a handle, or <see cref="None"/>.</summary>
     public int Oldest(ExpiryQueue queue) => _queueHeads[(int)queue];
+
+    /// <summary>The packet time of a connection's last packet, slot or packed.</summary>
+    public PacketTime LastSeen(int handle) =>
+        handle >= 0 ? _slots[handle].LastSeen : new PacketTime(Packed(handle).LastSeenNs);
+
+    /// <summary>The next connection after this one in its expiry queue: a handle, or <see cref="None"/>.</summary>
+    public int NextInQueue(int handle) => QueueNext(handle);
+
+    /// <summary>The hash of a connection's key, slot or packed.</summary>
+    public int HashOf(int handle) =>
+        handle >= 0 ? _slots[handle].Key.GetHashCode() : Packed(handle).Key.GetHashCode();
 
     /// <summary>
     /// The longest-idle connection in the Active queue not yet offered for parking, or -1. The queue is in order of
     /// last activity, so a sweep from here stops at the first connection that is not idle long enough; a connection
-    /// that is active again moves to the tail, behind the cursor, and is offered again when it is idle again.
+    /// that is active again moves to the tail, behind the cursor, and is offered again when it is idle again. Packed
+    /// connections are all before it: only the connection at the cursor is ever packed, and one unpacked goes to the
+    /// tail or out.
     /// </summary>
     public int NextToPark => _parkCursor;
 
     /// <summary>Moves past <see cref="NextToPark"/>.</summary>
-    public void SkipNextToPark() => _parkCursor = _slots[_parkCursor].QueueNext;
+    public void SkipNextToPark() => _parkCursor = QueueNext(_parkCursor);
 
-    /// <summary>Slots in use, in no particular order (for the final flush).</summary>
+    /// <summary>Slots in use, in no particular order (for the final flush and looks at every connection).</summary>
     public IEnumerable<int> InUse()
     {
         for (int i = 0; i < _usedSlots; i++)
             if (_slots[i].InUse)
                 yield return i;
+    }
+
+    /// <summary>Handles of the packed connections, in no particular order.</summary>
+    public IEnumerable<int> PackedInUse()
+    {
+        for (int i = 0; i < _packed.Allocated; i++)
+            if (_packed[i].InUse)
+                yield return PackedHandle(i);
+    }
+
+    private ref int NextInBucket(int handle)
+    {
+        if (handle >= 0) return ref _slots[handle].NextInBucket;
+        return ref Packed(handle).NextInBucket;
+    }
+
+    private ref int QueuePrevious(int handle)
+    {
+        if (handle >= 0) return ref _slots[handle].QueuePrevious;
+        return ref Packed(handle).QueuePrevious;
+    }
+
+    private ref int QueueNext(int handle)
+    {
+        if (handle >= 0) return ref _slots[handle].QueueNext;
+        return ref Packed(handle).QueueNext;
+    }
+
+    /// <summary><paramref name="to"/> takes <paramref name="from"/>'s place in its hash chain and the Active queue.</summary>
+    private void TakePlace(int from, int to, int hash)
+    {
+        ref int link = ref _buckets[hash & _bucketMask];
+        while (link != from)
+            link = ref NextInBucket(link);
+        link = to;
+        NextInBucket(to) = NextInBucket(from);
+
+        const int q = (int)ExpiryQueue.Active;
+        int previous = QueuePrevious(from), next = QueueNext(from);
+        QueuePrevious(to) = previous;
+        QueueNext(to) = next;
+        if (previous != None) QueueNext(previous) = to;
+        else _queueHeads[q] = to;
+        if (next != None) QueuePrevious(next) = to;
+        else _queueTails[q] = to;
+        if (_parkCursor == from)
+            _parkCursor = to;
     }
 
     private void Dequeue(int index)
@@ -185,27 +316,58 @@ internal sealed class ConnectionTable
         int q = (int)slot.Queue;
         if (index == _parkCursor)
             _parkCursor = slot.QueueNext;
-        if (slot.QueuePrevious >= 0) _slots[slot.QueuePrevious].QueueNext = slot.QueueNext;
+        if (slot.QueuePrevious != None) QueueNext(slot.QueuePrevious) = slot.QueueNext;
         else _queueHeads[q] = slot.QueueNext;
-        if (slot.QueueNext >= 0) _slots[slot.QueueNext].QueuePrevious = slot.QueuePrevious;
+        if (slot.QueueNext != None) QueuePrevious(slot.QueueNext) = slot.QueuePrevious;
         else _queueTails[q] = slot.QueuePrevious;
         slot.Queue = ExpiryQueue.None;
         slot.QueuePrevious = slot.QueueNext = -1;
     }
 
-    private void Grow()
+    private int RentSlot()
     {
-        int capacity = _slots.Length * 2;
-        Array.Resize(ref _slots, capacity);
-        _buckets = NewBuckets(capacity * 2);
-        _bucketMask = capacity * 2 - 1;
+        if (_freeSlot >= 0)
+        {
+            int free = _freeSlot;
+            _freeSlot = _slots[free].NextInBucket;
+            return free;
+        }
+        if (_usedSlots == _slots.Length)
+            Array.Resize(ref _slots, _slots.Length * 2);
+        return _usedSlots++;
+    }
+
+    private void ReturnSlot(int index)
+    {
+        ref var slot = ref _slots[index];
+        slot.InUse = false;
+        slot.NextInBucket = _freeSlot;
+        _freeSlot = index;
+    }
+
+    /// <summary>
+    /// Spreads the connections over more buckets. Sized by connections, slot or packed, at most one per two buckets on
+    /// average. Both arrays are scanned in order, not the old chains walked, which would be a cache miss per connection.
+    /// </summary>
+    private void Rehash(int count)
+    {
+        _buckets = NewBuckets(count);
+        _bucketMask = count - 1;
         for (int i = 0; i < _usedSlots; i++)
         {
             ref var slot = ref _slots[i];
             if (!slot.InUse) continue;
-            int bucket = slot.Key.GetHashCode() & _bucketMask;
-            slot.NextInBucket = _buckets[bucket];
-            _buckets[bucket] = i;
+            ref int bucket = ref _buckets[slot.Key.GetHashCode() & _bucketMask];
+            slot.NextInBucket = bucket;
+            bucket = i;
+        }
+        for (int i = 0; i < _packed.Allocated; i++)
+        {
+            ref var packed = ref _packed[i];
+            if (!packed.InUse) continue;
+            ref int bucket = ref _buckets[packed.Key.GetHashCode() & _bucketMask];
+            packed.NextInBucket = bucket;
+            bucket = PackedHandle(i);
         }
     }
 

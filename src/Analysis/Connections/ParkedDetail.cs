@@ -9,7 +9,7 @@ namespace TcpState.Analysis.Connections;
 /// A quiet connection's <see cref="ConnectionDetail"/> in a fifth of the space. Most of a detail is predictable once
 /// a connection has settled — Zeek's sequence space starts at the ISN and ends where the RFC track's does, nothing is
 /// out of order, no RST and at most one FIN was sent — so only what cannot be predicted is kept. Whether the prediction holds
-/// is not argued field by field: <see cref="ParkedPool.TryPark"/> unpacks what it packed and compares every byte with
+/// is not argued field by field: <see cref="ParkedPool.TryPack"/> unpacks what it packed and compares every byte with
 /// the original, and a connection whose detail does not come back identical simply stays unpacked. Unparking is
 /// therefore exact by construction, and the output cannot tell whether a connection was ever parked.
 /// </summary>
@@ -89,25 +89,31 @@ internal sealed class ParkedPool
 {
     private readonly ChunkedPool<ParkedDetail> _parked = new();
 
-    /// <summary>Where <see cref="TryPark"/> unpacks its candidate to compare it with the original.</summary>
+    /// <summary>Where <see cref="TryPack"/> unpacks its candidate to compare it with the original.</summary>
     private ConnectionDetail _check;
 
     public int InUse => _parked.InUse;
 
     public void Prefetch(int index) => MemoryHint.Prefetch(ref _parked[index], Unsafe.SizeOf<ParkedDetail>());
 
-    /// <summary>Packs <paramref name="detail"/> when it unpacks to exactly the same bytes; otherwise leaves nothing behind.</summary>
-    public bool TryPark(in Connection connection, in ConnectionDetail detail, out int index)
+    /// <summary>
+    /// Packs <paramref name="detail"/> when it unpacks to exactly the same bytes; false when it would not. The caller
+    /// keeps the packed form in a slot (<see cref="Store"/>) or, more compactly still, as a <see cref="PackedConnection"/>.
+    /// </summary>
+    public bool TryPack(in Connection connection, in ConnectionDetail detail, out ParkedDetail parked)
     {
-        index = -1;
-        if (!Pack(connection, detail, out var parked))
+        if (!Pack(connection, detail, out parked))
             return false;
         Unpack(connection, parked, ref _check);
-        if (!AsBytes(ref _check).SequenceEqual(AsBytes(ref Unsafe.AsRef(in detail))))
-            return false;
-        index = _parked.Rent();
+        return AsBytes(ref _check).SequenceEqual(AsBytes(ref Unsafe.AsRef(in detail)));
+    }
+
+    /// <summary>Keeps a parked detail for a connection that stays in its slot; the index goes in <see cref="Connection.Park"/>.</summary>
+    public int Store(in ParkedDetail parked)
+    {
+        int index = _parked.Rent();
         _parked[index] = parked;
-        return true;
+        return index;
     }
 
     /// <summary>Writes the parked detail back in full and frees its entry.</summary>
@@ -179,7 +185,8 @@ internal sealed class ParkedPool
         return true;
     }
 
-    private static void Unpack(in Connection connection, in ParkedDetail parked, ref ConnectionDetail detail)
+    /// <summary>The detail in full, as it was when packed.</summary>
+    public static void Unpack(in Connection connection, in ParkedDetail parked, ref ConnectionDetail detail)
     {
         ConnectionDetail.Reset(ref detail);
         UnpackEndpoint(connection, parked.A, parked.B, ref detail.A, ref detail.Zeek.A);

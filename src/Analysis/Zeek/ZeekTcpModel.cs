@@ -16,7 +16,8 @@ internal static class ZeekTcpModel
 {
     private const int TooLargeSequenceDelta = 1_048_576;
 
-    private const uint HistSyn = 0x1, HistFin = 0x2, HistRst = 0x4, HistFinRst = 0x8, HistData = 0x10, HistAck = 0x20,
+    /// <summary>The bits of <see cref="ZeekHistory.Seen"/> for each one-time letter (the responder's 16 bits up).</summary>
+    internal const uint HistSyn = 0x1, HistFin = 0x2, HistRst = 0x4, HistFinRst = 0x8, HistData = 0x10, HistAck = 0x20,
         HistMultiFlag = 0x40;
 
     private const byte SeenOriginator = 1, SeenResponder = 2;

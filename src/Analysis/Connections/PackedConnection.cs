@@ -1,0 +1,250 @@
+using System.Runtime.InteropServices;
+using TcpState.Capture;
+using TcpState.Capture.Decoding;
+using TcpState.Analysis.Zeek;
+
+namespace TcpState.Analysis.Connections;
+
+/// <summary>
+/// A parked IPv4 connection out of the slot array altogether: its slot's fields and its <see cref="ParkedDetail"/> in
+/// 96 bytes, where a slot and a parked detail take 184. With a million connections open nearly all are quiet, so this is
+/// most of the table's memory. The connection keeps its place in its hash chain and its expiry queue (the
+/// <see cref="ConnectionTable"/> links slots and packed connections alike, by handle), so lookups, expiry order and
+/// output are as if it had stayed in its slot.
+/// <para>
+/// It is the parked detail and the slot re-encoded: states, flags and small counts in bit fields, the history as
+/// five-bit letter codes, the last packet's time as a span from the first. Each value is range-checked before it is
+/// stored in fewer bits, so it comes back as it was. Two things are left out because they follow from the rest, and
+/// <see cref="TryPack"/> checks each against what it is before leaving it out: an endpoint's last ACK is its peer's
+/// SND.NXT (everything sent was acknowledged), and the one-time history letters seen are those the history shows. A
+/// connection that does not fit (IPv6, transitions kept, anything out of range) stays parked in its slot. The
+/// <see cref="ParkedDetail"/> it re-encodes is itself checked byte for byte, so both steps are exact.
+/// </para>
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
+internal struct PackedConnection
+{
+    /// <summary>The longest time from the first packet to the last that fits (47 bits of nanoseconds: 39 hours).</summary>
+    public const long MaxSpanNanoseconds = (1L << 47) - 1;
+
+    // First: a returned entry's first four bytes are the pool's free-list link.
+    public int NextInBucket;
+    public int QueuePrevious;
+    public int QueueNext;
+
+    public uint AddressA;
+    public uint AddressB;
+    public ushort PortA;
+    public ushort PortB;
+    public long FirstSeenNs;
+
+    /// <summary>Nanoseconds from the first packet to the last, low 32 bits.</summary>
+    private uint _spanLow;
+
+    /// <summary>The span's high 15 bits; the top bit marks the entry in use, so the pool can be scanned.</summary>
+    private ushort _spanHigh;
+
+    /// <summary><see cref="ConnectionFlags"/> in the low 11 bits, then the originator, reached-ESTABLISHED, Zeek's bits.</summary>
+    private ushort _bits;
+
+    private uint _ordinal;
+    public uint PacketsA;
+    public uint PacketsB;
+    private ulong _history;
+    private PackedEndpoint _a;
+    private PackedEndpoint _b;
+
+    private const ushort InUseMark = 0x8000;
+    private const int FlagBits = 11;
+    private const int OriginatorBit = 11, ReachedEstablishedBit = 12, ZeekBitsShift = 13;
+
+    /// <summary>History letters that can be held: every letter Zeek's model writes, in five-bit codes.</summary>
+    private static ReadOnlySpan<byte> Alphabet => "^SHADFRIQCWTGshadfriqcwtg"u8;
+
+    /// <summary>By letter: its code plus one (0 for a letter that cannot be held), and its bit in <see cref="ZeekHistory.Seen"/>.</summary>
+    private static readonly (byte CodePlusOne, uint SeenMask)[] Letters = BuildLetters();
+
+    public readonly bool InUse => (_spanHigh & InUseMark) != 0;
+
+    public readonly long LastSeenNs => FirstSeenNs + (long)(((ulong)(_spanHigh & ~InUseMark) << 32) | _spanLow);
+
+    public readonly long Ordinal => _ordinal;
+
+    /// <summary>Marks a returned entry out of use, for <see cref="ConnectionTable"/>'s scans.</summary>
+    public void Release() => _spanHigh = 0;
+
+    public readonly bool Matches(in ConnectionKey key) =>
+        key.PortA == PortA && key.PortB == PortB &&
+        key.AddressA.Low == (V4Mapped | AddressA) && key.AddressB.Low == (V4Mapped | AddressB) &&
+        key.AddressA.High == 0 && key.AddressB.High == 0;
+
+    public readonly ConnectionKey Key =>
+        new(IpAddress.FromIpv4(AddressA), PortA, IpAddress.FromIpv4(AddressB), PortB);
+
+    private static readonly ulong V4Mapped = IpAddress.FromIpv4(0).Low;
+
+    /// <summary>
+    /// Packs a parked connection (a slot in the Active queue, not holding a SYN) and its parked detail when both decode
+    /// to exactly what they were; false leaves <paramref name="packed"/> meaningless.
+    /// </summary>
+    public static bool TryPack(in Connection connection, in ParkedDetail parked, out PackedConnection packed)
+    {
+        packed = default;
+        ref readonly var key = ref connection.Key;
+        long span = connection.LastSeen.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
+        if (!key.AddressA.IsIpv4 || !key.AddressB.IsIpv4 || connection.Ordinal is < 0 or > uint.MaxValue ||
+            span is < 0 or > MaxSpanNanoseconds || (int)connection.Flags >= 1 << FlagBits || parked.ZeekBits > 7 ||
+            parked.TransitionHead != -1 || parked.TransitionTail != -1 || parked.TransitionCount != 0 ||
+            connection.Syn.Holdable || connection.Queue != ExpiryQueue.Active ||
+            parked.A.LastAck != PredictedLastAck(parked.A, parked.B) || parked.B.LastAck != PredictedLastAck(parked.B, parked.A) ||
+            !TryPackHistory(parked, out packed._history) ||
+            !PackedEndpoint.TryPack(parked.A, out packed._a) || !PackedEndpoint.TryPack(parked.B, out packed._b))
+            return false;
+        packed.AddressA = key.AddressA.Ipv4Value;
+        packed.AddressB = key.AddressB.Ipv4Value;
+        packed.PortA = key.PortA;
+        packed.PortB = key.PortB;
+        packed.FirstSeenNs = connection.FirstSeen.UnixNanoseconds;
+        packed._spanLow = (uint)span;
+        packed._spanHigh = (ushort)(InUseMark | (ushort)(span >> 32));
+        packed._ordinal = (uint)connection.Ordinal;
+        packed.PacketsA = connection.PacketsA;
+        packed.PacketsB = connection.PacketsB;
+        packed._bits = (ushort)((ushort)connection.Flags |
+                                (connection.Originator == Side.B ? 1 << OriginatorBit : 0) |
+                                (connection.ReachedEstablished ? 1 << ReachedEstablishedBit : 0) |
+                                parked.ZeekBits << ZeekBitsShift);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the connection's slot fields into <paramref name="connection"/>: in use, in the Active queue, no detail and
+    /// no held SYN. The table links it; the caller gives it its detail.
+    /// </summary>
+    public readonly void UnpackInto(ref Connection connection)
+    {
+        connection = default;
+        connection.Key = Key;
+        connection.Ordinal = _ordinal;
+        connection.FirstSeen = new PacketTime(FirstSeenNs);
+        connection.LastSeen = new PacketTime(LastSeenNs);
+        connection.PacketsA = PacketsA;
+        connection.PacketsB = PacketsB;
+        connection.Flags = (ConnectionFlags)(_bits & ((1 << FlagBits) - 1));
+        connection.Originator = (_bits & 1 << OriginatorBit) != 0 ? Side.B : Side.A;
+        connection.ReachedEstablished = (_bits & 1 << ReachedEstablishedBit) != 0;
+        connection.InUse = true;
+        connection.Queue = ExpiryQueue.Active;
+        connection.Detail = Connection.NoDetail;
+        connection.NextInBucket = connection.QueuePrevious = connection.QueueNext = -1;
+    }
+
+    public readonly void UnpackDetail(out ParkedDetail parked)
+    {
+        parked = default;
+        _a.UnpackInto(ref parked.A, _b);
+        _b.UnpackInto(ref parked.B, _a);
+        parked.TransitionHead = parked.TransitionTail = -1;
+        parked.ZeekBits = (byte)(_bits >> ZeekBitsShift);
+        int length = (int)(_history & 0xF);
+        parked.HistoryLength = (byte)length;
+        for (int i = 0; i < length; i++)
+        {
+            byte letter = Alphabet[(int)(_history >> (4 + 5 * i)) & 0x1F];
+            parked.History[i] = letter;
+            parked.HistorySeen |= Letters[letter].SeenMask;
+        }
+    }
+
+    private static uint PredictedLastAck(in ParkedEndpoint endpoint, in ParkedEndpoint peer) =>
+        (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer.SendNext : 0;
+
+    private static bool TryPackHistory(in ParkedDetail parked, out ulong history)
+    {
+        history = 0;
+        if (parked.HistoryLength > 12)
+            return false;
+        history = parked.HistoryLength;
+        uint seen = 0;
+        for (int i = 0; i < parked.HistoryLength; i++)
+        {
+            byte letter = parked.History[i];
+            if (letter >= Letters.Length || Letters[letter].CodePlusOne == 0)
+                return false;
+            history |= (ulong)(Letters[letter].CodePlusOne - 1) << (4 + 5 * i);
+            seen |= Letters[letter].SeenMask;
+        }
+        return seen == parked.HistorySeen;
+    }
+
+    private static (byte, uint)[] BuildLetters()
+    {
+        var letters = new (byte, uint)[128];
+        for (int code = 0; code < Alphabet.Length; code++)
+        {
+            char letter = (char)Alphabet[code];
+            // The one-time letters, as ZeekTcpModel records them in ZeekHistory.Seen: the responder's 16 bits up.
+            uint mask = char.ToUpperInvariant(letter) switch
+            {
+                'S' or 'H' => ZeekTcpModel.HistSyn,
+                'F' => ZeekTcpModel.HistFin,
+                'R' => ZeekTcpModel.HistRst,
+                'I' => ZeekTcpModel.HistFinRst,
+                'Q' => ZeekTcpModel.HistMultiFlag,
+                'D' => ZeekTcpModel.HistData,
+                'A' => ZeekTcpModel.HistAck,
+                _ => 0,
+            };
+            letters[letter] = ((byte)(code + 1), char.IsLower(letter) ? mask << 16 : mask);
+        }
+        return letters;
+    }
+
+}
+
+/// <summary>One endpoint of a <see cref="PackedConnection"/>: a <see cref="ParkedEndpoint"/> in 18 bytes.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 2)]
+internal struct PackedEndpoint
+{
+    private uint _isn;
+    private uint _sendNext;
+    private uint _transitionAge;
+    private ushort _window;
+
+    /// <summary>RFC state (4 bits), Zeek's state and previous state (3 each), flags (7), offered scale and shift + 1 (4 each), retransmissions (7).</summary>
+    private uint _bits;
+
+    public static bool TryPack(in ParkedEndpoint endpoint, out PackedEndpoint packed)
+    {
+        packed = default;
+        if ((byte)endpoint.State > 15 || (byte)endpoint.ZeekState > 7 || (byte)endpoint.ZeekPreviousState > 7 ||
+            (byte)endpoint.Flags > 127 || endpoint.OfferedScale is < -1 or > 14 || endpoint.WindowShift is < -1 or > 14 ||
+            endpoint.Retransmissions > 127)
+            return false;
+        packed._isn = endpoint.Isn;
+        packed._sendNext = endpoint.SendNext;
+        packed._transitionAge = endpoint.TransitionAge;
+        packed._window = endpoint.Window;
+        packed._bits = (uint)endpoint.State | (uint)endpoint.ZeekState << 4 | (uint)endpoint.ZeekPreviousState << 7 |
+                       (uint)endpoint.Flags << 10 | (uint)(endpoint.OfferedScale + 1) << 17 |
+                       (uint)(endpoint.WindowShift + 1) << 21 | (uint)endpoint.Retransmissions << 25;
+        return true;
+    }
+
+    /// <summary>The endpoint in full; its last ACK is the peer's SND.NXT once it has acknowledged anything.</summary>
+    public readonly void UnpackInto(ref ParkedEndpoint endpoint, in PackedEndpoint peer)
+    {
+        endpoint.Isn = _isn;
+        endpoint.SendNext = _sendNext;
+        endpoint.TransitionAge = _transitionAge;
+        endpoint.Window = _window;
+        endpoint.State = (RfcState)(_bits & 0xF);
+        endpoint.ZeekState = (ZeekEndpointState)(_bits >> 4 & 7);
+        endpoint.ZeekPreviousState = (ZeekEndpointState)(_bits >> 7 & 7);
+        endpoint.Flags = (ParkedEndpoint.Bits)(_bits >> 10 & 0x7F);
+        endpoint.OfferedScale = (sbyte)((int)(_bits >> 17 & 0xF) - 1);
+        endpoint.WindowShift = (sbyte)((int)(_bits >> 21 & 0xF) - 1);
+        endpoint.Retransmissions = (ushort)(_bits >> 25 & 0x7F);
+        endpoint.LastAck = (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer._sendNext : 0; // PredictedLastAck
+    }
+}
