@@ -252,11 +252,14 @@ public sealed class ConnectionTracker : IStateMachineListener
         _replay.Rebuild(ref connection, ref _details[detail]);
     }
 
-    /// <summary>Moves a packed connection back into a slot, with its detail, and returns the slot.</summary>
-    private int Unpack(int handle)
+    /// <summary>
+    /// Moves a packed connection back into a slot, with its detail, and returns the slot. While the table is being
+    /// emptied, into a slot linked nowhere, which finishing it frees for the next: the slots need not grow to hold them all.
+    /// </summary>
+    private int Unpack(int handle, bool beforeClear = false)
     {
         _table.Packed(handle).UnpackDetail(out var parked);
-        int index = _table.Unpack(handle);
+        int index = beforeClear ? _table.UnpackBeforeClear(handle) : _table.Unpack(handle);
         int detail = _details.RentForOverwrite();
         ParkedPool.Unpack(_table[index], parked, ref _details[detail]);
         _table[index].Detail = detail;
@@ -382,14 +385,7 @@ public sealed class ConnectionTracker : IStateMachineListener
         {
             int index = remaining[i].Index;
             if (ConnectionTable.IsPacked(index))
-            {
-                // Into a slot linked nowhere, which the finish frees for the next: the slots need not grow to hold them all.
-                _table.Packed(index).UnpackDetail(out var parked);
-                index = _table.UnpackBeforeClear(index);
-                int detail = _details.RentForOverwrite();
-                ParkedPool.Unpack(_table[index], parked, ref _details[detail]);
-                _table[index].Detail = detail;
-            }
+                index = Unpack(index, beforeClear: true);
             Finish(index, FinishReason.EndOfInput);
         }
         _table.Clear();

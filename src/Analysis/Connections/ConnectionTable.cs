@@ -197,14 +197,15 @@ internal sealed class ConnectionTable
         Count--;
     }
 
-    /// <summary>Empties the table (keeping its arrays); every slot must already be out of use.</summary>
+    /// <summary>
+    /// Empties the table (keeping its arrays); every slot and packed connection must already be out of use, so no
+    /// packed entry is left marked in use for a scan.
+    /// </summary>
     public void Clear()
     {
         Array.Fill(_buckets, -1);
         Array.Fill(_queueHeads, -1);
         Array.Fill(_queueTails, -1);
-        for (int i = 0; i < _packed.Allocated; i++)
-            _packed[i].Release();
         _packed.Clear();
         _parkCursor = -1;
         _freeSlot = -1;
