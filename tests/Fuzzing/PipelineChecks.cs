@@ -12,8 +12,10 @@ namespace TcpState.Fuzzing;
 /// connection table evicts, a tiny read buffer makes every record cross a chunk edge, -C and tunnels off change paths.
 /// </summary>
 /// <param name="Output">An output format the records and summary are also written in (to nowhere), or none.</param>
+/// <param name="KeepTransitions">As json, zeek and csv run; without (the summary, check) idle IPv4 connections are packed out of their slots.</param>
+/// <param name="ParkEveryTick">Parks every idle connection after every packet, so packing and unpacking meet every input.</param>
 internal sealed record PipelineSettings(bool VerifyChecksums, bool DecodeTunnels, int MaxConnections, int BufferSize, bool BuildRecords,
-    Cli.Output.OutputFormat? Output)
+    Cli.Output.OutputFormat? Output, bool KeepTransitions = true, bool ParkEveryTick = false)
 {
     /// <summary>What <c>tcpstate read</c> uses, so in-process and whole-process runs of an input can be compared.</summary>
     public static PipelineSettings Default { get; } =
@@ -27,9 +29,16 @@ internal sealed record PipelineSettings(bool VerifyChecksums, bool DecodeTunnels
             MaxConnections: random.Next(3) switch { 0 => 1, 1 => random.Next(2, 64), _ => new AnalysisOptions().MaxConnections },
             BufferSize: random.Next(3) switch { 0 => 16, 1 => random.Next(16, 4096), _ => Capture.Files.CaptureReadBuffer.DefaultSize },
             BuildRecords: random.Next(2) == 0,
-            Output: random.Next(3) == 0 ? Enum.GetValues<Cli.Output.OutputFormat>()[random.Next(Enum.GetValues<Cli.Output.OutputFormat>().Length)] : null);
+            Output: random.Next(3) == 0 ? Enum.GetValues<Cli.Output.OutputFormat>()[random.Next(Enum.GetValues<Cli.Output.OutputFormat>().Length)] : null,
+            KeepTransitions: random.Next(2) == 0,
+            ParkEveryTick: random.Next(3) == 0);
 
-    public AnalysisOptions Analysis => new() { MaxConnections = MaxConnections };
+    public AnalysisOptions Analysis => new()
+    {
+        MaxConnections = MaxConnections,
+        RecordTransitions = KeepTransitions,
+        ParkIdleAfterSeconds = ParkEveryTick ? 0 : new AnalysisOptions().ParkIdleAfterSeconds,
+    };
 
     /// <summary>The options that make <c>minimise</c> run an input with these settings.</summary>
     public string MinimiseArguments()
@@ -41,6 +50,8 @@ internal sealed record PipelineSettings(bool VerifyChecksums, bool DecodeTunnels
         if (!DecodeTunnels) arguments.Append(" --no-tunnels");
         if (!BuildRecords) arguments.Append(" --no-records");
         if (Output is { } format) arguments.Append(CultureInfo.InvariantCulture, $" --write {format}");
+        if (!KeepTransitions) arguments.Append(" --no-transitions");
+        if (ParkEveryTick) arguments.Append(" --park-every-tick");
         return arguments.ToString();
     }
 

@@ -8,7 +8,7 @@ namespace TcpState.Fuzzing;
 /// <item><c>quick [--seed S]</c>: the bounded, seeded CI pass (<see cref="FuzzBudget.Quick"/>).</item>
 /// <item><c>long [--minutes N] [--files N] [--frames N] [--seed S]</c>: as long as asked.</item>
 /// <item><c>repro --seed S (--iteration I | --batch B [--frames N]) [--out FILE]</c>: one input again, its findings, and the file.</item>
-/// <item><c>minimise FILE [--out FILE] [--max-connections N] [--buffer-size N] [-C] [--no-tunnels] [--no-records] [--write FORMAT] [--process]</c>:
+/// <item><c>minimise FILE [--out FILE] [--max-connections N] [--buffer-size N] [-C] [--no-tunnels] [--no-records] [--no-transitions] [--park-every-tick] [--write FORMAT] [--process]</c>:
 /// shrink a failing input, run with the settings it failed with (a finding's note gives them).</item>
 /// </list>
 /// Exit 0 when nothing was found, 1 with findings (written to <c>--findings DIR</c>, default fuzz-findings/), 2 for bad usage.
@@ -125,6 +125,8 @@ public static class Program
             DecodeTunnels = !options.NoTunnels,
             BuildRecords = !options.NoRecords,
             Output = options.Write,
+            KeepTransitions = !options.NoTransitions,
+            ParkEveryTick = options.ParkEveryTick,
         };
         string? Signature(byte[] candidate)
         {
@@ -181,7 +183,7 @@ public static class Program
                    fuzz long [--minutes N] [--files N] [--frames N] [--seed S] [--findings DIR] [--corpus DIR]
                    fuzz repro --seed S (--iteration I | --batch B [--frames N]) [--out FILE]
                    fuzz minimise FILE [--out FILE] [--max-connections N] [--buffer-size N] [-C] [--no-tunnels] [--no-records]
-                                 [--write summary|table|json|zeek|csv] [--process]
+                                 [--no-transitions] [--park-every-tick] [--write summary|table|json|zeek|csv] [--process]
             """);
         return 2;
     }
@@ -192,7 +194,7 @@ public static class Program
         public long? Iteration, Batch, Files, Frames;
         public double? Minutes;
         public int? MaxConnections, BufferSize;
-        public bool NoChecksums, NoTunnels, NoRecords, Process;
+        public bool NoChecksums, NoTunnels, NoRecords, NoTransitions, ParkEveryTick, Process;
         public Cli.Output.OutputFormat? Write;
         public string? Output, Corpus, Positional;
         public string FindingsDirectory = "fuzz-findings";
@@ -217,6 +219,8 @@ public static class Program
                     case "-C": options.NoChecksums = true; break;
                     case "--no-tunnels": options.NoTunnels = true; break;
                     case "--no-records": options.NoRecords = true; break;
+                    case "--no-transitions": options.NoTransitions = true; break;
+                    case "--park-every-tick": options.ParkEveryTick = true; break;
                     case "--write" when Enum.TryParse<Cli.Output.OutputFormat>(Value(), ignoreCase: true, out var format): options.Write = format; break;
                     case "--process": options.Process = true; break;
                     case "--out": options.Output = Value(); if (options.Output is null) return null; break;
