@@ -14,7 +14,8 @@ using TcpState.Capture.Decoding;
 if (args.Contains("--sizes"))
 {
     // A connection is a slot in the table; once its SYN is answered it also takes a detail from the pool. A SYN that
-    // is never answered (a flood's) costs the slot alone; an idle one gives the detail back for a parked one.
+    // is never answered (a flood's) costs the slot alone; an idle one gives the detail back for a parked one, and an idle
+    // IPv4 one without transitions gives its slot back too, for a packed one.
     Console.WriteLine($"Connection        {Unsafe.SizeOf<Connection>(),5} bytes (one connection-table slot, every connection)");
     Console.WriteLine($"  ConnectionKey   {Unsafe.SizeOf<ConnectionKey>(),5}");
     Console.WriteLine($"  HeldSyn         {Unsafe.SizeOf<HeldSyn>(),5}");
@@ -23,6 +24,7 @@ if (args.Contains("--sizes"))
     Console.WriteLine($"  ZeekConnection  {Unsafe.SizeOf<TcpState.Analysis.Zeek.ZeekConnection>(),5}");
     Console.WriteLine($"ParkedDetail      {Unsafe.SizeOf<ParkedDetail>(),5} bytes (in place of the detail while idle, when packing is exact)");
     Console.WriteLine($"  ParkedEndpoint  {Unsafe.SizeOf<ParkedEndpoint>(),5} (x2)");
+    Console.WriteLine($"PackedConnection  {Unsafe.SizeOf<PackedConnection>(),5} bytes (in place of slot and parked detail, for an IPv4 one without transitions)");
     Console.WriteLine($"TcpSegment      {Unsafe.SizeOf<TcpSegment>(),5}");
     return;
 }
