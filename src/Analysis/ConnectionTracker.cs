@@ -138,12 +138,19 @@ public sealed class ConnectionTracker : IStateMachineListener
             _table.PrefetchBucket(hashes[i]);
         }
         for (int i = 0; i < segments.Length; i++)
-            hashes[i] = _table.PrefetchFirstSlot(hashes[i]);
+            hashes[i] = _table.PrefetchFirst(hashes[i]);
         for (int i = 0; i < segments.Length; i++)
         {
-            if (hashes[i] < 0)
+            int handle = hashes[i];
+            if (handle == ConnectionTable.None)
                 continue;
-            ref var connection = ref _table[hashes[i]];
+            if (ConnectionTable.IsPacked(handle))
+            {
+                // Unpacking it takes its place in its queue: its neighbours there were active when it was, long ago.
+                _table.PrefetchQueueNeighbours(handle);
+                continue;
+            }
+            ref var connection = ref _table[handle];
             if (connection.HasDetail)
                 _details.Prefetch(connection.Detail);
             else if (connection.IsParked)

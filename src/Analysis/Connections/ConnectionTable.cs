@@ -63,21 +63,31 @@ internal sealed class ConnectionTable
     public void PrefetchBucket(int hash) => MemoryHint.Prefetch(ref _buckets[hash & _bucketMask]);
 
     /// <summary>
-    /// Starts loading the first connection chained from the bucket (already prefetched), and returns its slot's index,
-    /// or -1 when the bucket is empty or starts with a packed connection. Most buckets hold at most one connection, so
-    /// this is the one the lookup will compare.
+    /// Starts loading the first connection chained from the bucket (already prefetched), slot or packed, and returns its
+    /// handle or <see cref="None"/>. Most buckets hold at most one connection, so this is the one the lookup will compare.
     /// </summary>
-    public int PrefetchFirstSlot(int hash)
+    public int PrefetchFirst(int hash)
     {
         int handle = _buckets[hash & _bucketMask];
         if (handle >= 0)
-        {
             MemoryHint.Prefetch(ref _slots[handle]);
-            return handle;
-        }
-        if (handle != None)
+        else if (handle != None)
             MemoryHint.Prefetch(ref Packed(handle), Unsafe.SizeOf<PackedConnection>());
-        return None;
+        return handle;
+    }
+
+    /// <summary>Starts loading the connections before and after this one in its expiry queue.</summary>
+    public void PrefetchQueueNeighbours(int handle)
+    {
+        int previous = QueuePrevious(handle), next = QueueNext(handle);
+        if (previous != None) PrefetchEntry(previous);
+        if (next != None) PrefetchEntry(next);
+    }
+
+    private void PrefetchEntry(int handle)
+    {
+        if (handle >= 0) MemoryHint.Prefetch(ref _slots[handle]);
+        else MemoryHint.Prefetch(ref Packed(handle));
     }
 
     public void PrefetchSlot(int index) => MemoryHint.Prefetch(ref _slots[index]);
