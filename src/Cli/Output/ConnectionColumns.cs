@@ -1,45 +1,197 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using TcpState.Analysis;
+using TcpState.Analysis.Connections;
 using TcpState.Analysis.Records;
+using TcpState.Analysis.Zeek;
 
 namespace TcpState.Cli.Output;
 
+/// <summary>How a one-line format spells a row: Zeek's TSV conventions, or RFC 4180 CSV.</summary>
+internal enum ColumnDialect
+{
+    /// <summary>Tab-separated; "-" for an unset value, "(empty)" for an empty set or vector; lines end in LF.</summary>
+    Zeek,
+    /// <summary>Comma-separated; empty for unset, quoted where a value holds a comma or quote; lines end in CRLF.</summary>
+    Csv,
+}
+
 /// <summary>
-/// The columns of the one-line-per-connection formats (zeek, csv), in order, with Zeek's type for each and the value
-/// a record has in it. A null value is unset; an empty string in a set or vector column is an empty collection.
+/// The columns of the one-line-per-connection formats (zeek, csv), in order, with Zeek's type for each, and the row a
+/// connection makes: written as UTF-8 straight from its <see cref="ConnectionLine"/>, without a string per value.
 /// </summary>
 internal static class ConnectionColumns
 {
-    private static readonly (string Name, string ZeekType, Func<ConnectionRecord, string?> Value)[] Columns =
+    private static readonly (string Name, string ZeekType)[] Columns =
     [
-        ("ts", "time", r => RecordFields.Time(r.Start)),
-        ("uid", "string", r => r.Uid),
-        ("id.orig_h", "addr", r => r.OriginatorAddress.ToString()),
-        ("id.orig_p", "port", r => r.OriginatorPort.ToString()),
-        ("id.resp_h", "addr", r => r.ResponderAddress.ToString()),
-        ("id.resp_p", "port", r => r.ResponderPort.ToString()),
-        ("proto", "enum", _ => "tcp"),
-        ("duration", "interval", r => r.Duration is { } d ? RecordFields.Seconds(d) : null),
-        ("orig_bytes", "count", r => r.OriginatorBytes?.ToString()),
-        ("resp_bytes", "count", r => r.ResponderBytes?.ToString()),
-        ("conn_state", "string", r => r.ConnState.ToString()),
-        ("missed_bytes", "count", r => r.MissedBytes.ToString()),
-        ("history", "string", r => r.History.Length == 0 ? null : r.History),
-        ("orig_pkts", "count", r => r.OriginatorPackets.ToString()),
-        ("resp_pkts", "count", r => r.ResponderPackets.ToString()),
-        ("community_id", "string", r => r.CommunityId),
-        ("orig_state", "string", r => r.OriginatorState.ToRfcName()),
-        ("resp_state", "string", r => r.ResponderState.ToRfcName()),
-        ("orig_transitions", "vector[string]", r => RecordFields.Transitions(r.OriginatorTransitions)),
-        ("resp_transitions", "vector[string]", r => RecordFields.Transitions(r.ResponderTransitions)),
-        ("flags", "set[string]", r => string.Join(',', RecordFields.Flags(r.Flags))),
-        ("end_reason", "string", r => RecordFields.EndReason(r.FinishReason)),
+        ("ts", "time"),
+        ("uid", "string"),
+        ("id.orig_h", "addr"),
+        ("id.orig_p", "port"),
+        ("id.resp_h", "addr"),
+        ("id.resp_p", "port"),
+        ("proto", "enum"),
+        ("duration", "interval"),
+        ("orig_bytes", "count"),
+        ("resp_bytes", "count"),
+        ("conn_state", "string"),
+        ("missed_bytes", "count"),
+        ("history", "string"),
+        ("orig_pkts", "count"),
+        ("resp_pkts", "count"),
+        ("community_id", "string"),
+        ("orig_state", "string"),
+        ("resp_state", "string"),
+        ("orig_transitions", "vector[string]"),
+        ("resp_transitions", "vector[string]"),
+        ("flags", "set[string]"),
+        ("end_reason", "string"),
     ];
 
     public static IEnumerable<string> Names => Columns.Select(c => c.Name);
 
     public static IEnumerable<string> ZeekTypes => Columns.Select(c => c.ZeekType);
 
-    public static bool IsCollection(int column) => Columns[column].ZeekType.Contains('[');
+    private static readonly byte[][] ConnStates = Enum.GetValues<ConnState>().Select(s => Encoding.ASCII.GetBytes(s.ToString())).ToArray();
+    private static readonly byte[][] RfcStates = Enum.GetValues<RfcState>().Select(s => Encoding.ASCII.GetBytes(s.ToRfcName())).ToArray();
+    private static readonly byte[][] EndReasons = Enum.GetValues<FinishReason>().Select(r => Encoding.ASCII.GetBytes(RecordFields.EndReason(r))).ToArray();
 
-    public static string?[] Values(ConnectionRecord record) => Columns.Select(c => c.Value(record)).ToArray();
+    /// <summary>The most bytes one value takes: a connection's full transition list ("FIN_WAIT_2@1700000000.000000,...").</summary>
+    private const int MaxValueBytes = ConnectionView.MaxTransitions * 48;
+
+    /// <summary>Writes the connection's row, line end included.</summary>
+    public static void Write(in ConnectionLine line, ColumnDialect dialect, IBufferWriter<byte> output)
+    {
+        var row = new Row(dialect, output);
+        Span<byte> text = stackalloc byte[MaxValueBytes];
+        Span<char> chars = stackalloc char[Math.Max(ConnectionUid.Length, CommunityId.Length)];
+
+        row.Value(text[..line.Start.FormatZeek(text)]);
+        ConnectionUid.Write(line.OriginatorAddress, line.OriginatorPort, line.ResponderAddress, line.ResponderPort, line.Start,
+            chars[..ConnectionUid.Length]);
+        row.Value(Ascii(chars[..ConnectionUid.Length], text));
+        row.Value(text[..line.OriginatorAddress.FormatUtf8(text)]);
+        row.Value(Number(line.OriginatorPort, text));
+        row.Value(text[..line.ResponderAddress.FormatUtf8(text)]);
+        row.Value(Number(line.ResponderPort, text));
+        row.Value("tcp"u8);
+        if (line.HasDuration)
+        {
+            line.Duration.TryFormat(text, out int written, RecordFields.SecondsFormat, CultureInfo.InvariantCulture);
+            row.Value(text[..written]);
+            row.Value(Number(line.OriginatorBytes, text));
+            row.Value(Number(line.ResponderBytes, text));
+        }
+        else
+        {
+            row.Unset();
+            row.Unset();
+            row.Unset();
+        }
+        row.Value(ConnStates[(int)line.ConnState]);
+        row.Value(Number(line.MissedBytes, text));
+        if (line.HistoryLength == 0)
+            row.Unset();
+        else
+            row.Value(Ascii(((ReadOnlySpan<char>)line.History)[..line.HistoryLength], text));
+        row.Value(Number(line.OriginatorPackets, text));
+        row.Value(Number(line.ResponderPackets, text));
+        CommunityId.Write(line.OriginatorAddress, line.OriginatorPort, line.ResponderAddress, line.ResponderPort,
+            chars[..CommunityId.Length]);
+        row.Value(Ascii(chars[..CommunityId.Length], text));
+        row.Value(RfcStates[(int)line.OriginatorState]);
+        row.Value(RfcStates[(int)line.ResponderState]);
+        ReadOnlySpan<StateChange> transitions = line.Transitions;
+        row.Collection(Transitions(transitions[..line.OriginatorTransitions], text));
+        row.Collection(Transitions(transitions[line.OriginatorTransitions..line.TransitionCount], text));
+        row.Collection(text[..RecordFields.FormatFlags(line.Flags, text)]);
+        row.Value(EndReasons[(int)line.FinishReason]);
+        row.End();
+    }
+
+    /// <summary>"SYN_SENT@1700000000.000001,ESTABLISHED@..."</summary>
+    private static ReadOnlySpan<byte> Transitions(scoped ReadOnlySpan<StateChange> transitions, Span<byte> text)
+    {
+        int length = 0;
+        foreach (var transition in transitions)
+        {
+            if (length > 0) text[length++] = (byte)',';
+            RfcStates[(int)transition.State].CopyTo(text[length..]);
+            length += RfcStates[(int)transition.State].Length;
+            text[length++] = (byte)'@';
+            length += transition.Time.FormatZeek(text[length..]);
+        }
+        return text[..length];
+    }
+
+    private static ReadOnlySpan<byte> Number<T>(T value, Span<byte> text) where T : IUtf8SpanFormattable
+    {
+        value.TryFormat(text, out int written, default, CultureInfo.InvariantCulture);
+        return text[..written];
+    }
+
+    private static ReadOnlySpan<byte> Ascii(scoped ReadOnlySpan<char> chars, Span<byte> text)
+    {
+        for (int i = 0; i < chars.Length; i++)
+            text[i] = (byte)chars[i];
+        return text[..chars.Length];
+    }
+
+    /// <summary>One row being written: separators, the dialect's spelling of unset and empty values, CSV's quoting.</summary>
+    private ref struct Row(ColumnDialect dialect, IBufferWriter<byte> output)
+    {
+        private bool _started;
+
+        public void Value(scoped ReadOnlySpan<byte> value)
+        {
+            Separate();
+            if (dialect == ColumnDialect.Csv && value.IndexOfAny(",\"\r\n"u8) >= 0)
+                Quoted(value);
+            else
+                output.Write(value);
+        }
+
+        public void Unset()
+        {
+            Separate();
+            if (dialect == ColumnDialect.Zeek)
+                output.Write("-"u8);
+        }
+
+        /// <summary>A set or vector's members, comma-separated; Zeek spells none "(empty)".</summary>
+        public void Collection(scoped ReadOnlySpan<byte> members)
+        {
+            if (members.IsEmpty && dialect == ColumnDialect.Zeek)
+            {
+                Separate();
+                output.Write("(empty)"u8);
+            }
+            else
+                Value(members);
+        }
+
+        public readonly void End() => output.Write(dialect == ColumnDialect.Zeek ? "\n"u8 : "\r\n"u8);
+
+        private void Separate()
+        {
+            if (_started)
+                output.Write(dialect == ColumnDialect.Zeek ? "\t"u8 : ","u8);
+            _started = true;
+        }
+
+        private readonly void Quoted(scoped ReadOnlySpan<byte> value)
+        {
+            output.Write("\""u8);
+            int quote;
+            while ((quote = value.IndexOf((byte)'"')) >= 0)
+            {
+                output.Write(value[..(quote + 1)]);
+                output.Write("\""u8);
+                value = value[(quote + 1)..];
+            }
+            output.Write(value);
+            output.Write("\""u8);
+        }
+    }
 }

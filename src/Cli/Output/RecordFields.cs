@@ -72,8 +72,23 @@ internal static class RecordFields
         json.WriteEndArray();
     }
 
+    /// <summary>Writes the flags' names, comma-separated, as UTF-8 into <paramref name="destination"/>; returns the bytes written.</summary>
+    public static int FormatFlags(ConnectionFlags flags, Span<byte> destination)
+    {
+        int length = 0;
+        foreach (var (flag, name) in FlagNames)
+        {
+            if ((flags & flag) == 0)
+                continue;
+            if (length > 0)
+                destination[length++] = (byte)',';
+            length += System.Text.Encoding.ASCII.GetBytes(name, destination[length..]);
+        }
+        return length;
+    }
+
     /// <summary>Durations in seconds, to the microsecond as Zeek writes them.</summary>
-    private const string SecondsFormat = "0.000000";
+    public const string SecondsFormat = "0.000000";
 
     /// <summary>Writes a duration property as a JSON number with six decimals, without making a string.</summary>
     public static void WriteSeconds(Utf8JsonWriter json, JsonEncodedText name, double seconds)
@@ -88,10 +103,6 @@ internal static class RecordFields
     public static string Time(PacketTime time) => time.ToZeekString();
 
     public static string Seconds(double seconds) => seconds.ToString(SecondsFormat, CultureInfo.InvariantCulture);
-
-    /// <summary>"SYN_SENT@1700000000.000001,ESTABLISHED@..." for the one-line formats.</summary>
-    public static string Transitions(IReadOnlyList<StateChange> transitions) =>
-        string.Join(",", transitions.Select(t => $"{t.State.ToRfcName()}@{Time(t.Time)}"));
 
     public static string Endpoint(ConnectionRecord record, bool originator)
     {

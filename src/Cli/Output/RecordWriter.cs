@@ -18,8 +18,8 @@ internal abstract class RecordWriter : IConnectionSink, IDisposable
         OutputFormat.Summary => new SummaryTextWriter(output),
         OutputFormat.Table => new TableRecordWriter(output),
         OutputFormat.Json => new JsonLinesWriter(output, formatOnSecondThread: true),
-        OutputFormat.Zeek => new ZeekLogWriter(output),
-        OutputFormat.Csv => new CsvRecordWriter(output),
+        OutputFormat.Zeek => new ZeekLogWriter(output, formatOnSecondThread: true),
+        OutputFormat.Csv => new CsvRecordWriter(output, formatOnSecondThread: true),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 }
