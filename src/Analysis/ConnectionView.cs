@@ -139,7 +139,8 @@ public readonly ref struct ConnectionView
         var orig = changes[..CopyTransitions(originator: true, changes)].ToArray();
         var resp = changes[..CopyTransitions(originator: false, changes)].ToArray();
 
-        bool hasDuration = HasDuration;
+        double duration = Duration;
+        bool hasDuration = duration > 0; // HasDuration, without working the duration out twice
         return new ConnectionRecord
         {
             Start = Start,
@@ -148,7 +149,7 @@ public readonly ref struct ConnectionView
             OriginatorPort = OriginatorPort,
             ResponderAddress = ResponderAddress,
             ResponderPort = ResponderPort,
-            Duration = hasDuration ? Duration : null,
+            Duration = hasDuration ? duration : null,
             OriginatorBytes = hasDuration ? OriginatorBytes : null,
             ResponderBytes = hasDuration ? ResponderBytes : null,
             ConnState = ConnState,

@@ -53,7 +53,7 @@ internal sealed class ConnectionTable
 
     public static bool IsPacked(int handle) => handle < None;
 
-    public static int PackedHandle(int packedIndex) => None - 1 - packedIndex;
+    private static int PackedHandle(int packedIndex) => None - 1 - packedIndex;
 
     private static int PackedIndex(int handle) => None - 1 - handle;
 
