@@ -84,8 +84,9 @@ internal struct PackedConnection
     private static readonly ulong V4Mapped = IpAddress.FromIpv4(0).Low;
 
     /// <summary>
-    /// Packs a parked connection (a slot in the Active queue, not holding a SYN) and its parked detail when both decode
-    /// to exactly what they were; false leaves <paramref name="packed"/> meaningless.
+    /// Packs a parked connection (a slot in the Active queue, not holding a SYN) and its parked detail when every value
+    /// fits its narrower field and what is left out is what it would be predicted to be; false leaves
+    /// <paramref name="packed"/> meaningless.
     /// </summary>
     public static bool TryPack(in Connection connection, in ParkedDetail parked, out PackedConnection packed)
     {

@@ -47,7 +47,7 @@ internal sealed class JsonLinesWriter : ConnectionLineWriter
         RecordFields.WriteAddress(json, JsonNames.RespH, line.ResponderAddress);
         json.WriteNumber(JsonNames.RespP, line.ResponderPort);
         json.WriteString(JsonNames.Proto, JsonNames.Tcp);
-        if (line.Duration > 0)
+        if (line.HasDuration)
         {
             RecordFields.WriteSeconds(json, JsonNames.Duration, line.Duration);
             json.WriteNumber(JsonNames.OrigBytes, line.OriginatorBytes);
