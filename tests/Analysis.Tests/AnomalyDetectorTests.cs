@@ -118,6 +118,23 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
+    public void SynsWithBadChecksums_AreNotAFlood()
+    {
+        // The listener's stack drops them before any SYN queue: nothing is half-open. (With checksum offload the capture
+        // is read with -C, which makes them valid.)
+        var segments = new List<TcpSegment>();
+        for (int i = 0; i < 150; i++)
+        {
+            var c = new TcpConversation(clientAddress: $"198.51.{i / 250}.{i % 250 + 1}", clientPort: (ushort)(1024 + i),
+                startSeconds: 1_700_000_000 + i * 0.01, clientIsn: (uint)(i * 7777));
+            c.Client.Raw(TcpFlags.Syn, c.Client.Isn, 0, checksum: ChecksumStatus.Invalid);
+            segments.AddRange(c.Segments);
+        }
+
+        Assert.Empty(Detect(segments));
+    }
+
+    [Fact]
     public void HalfOpenConnectionsThatComplete_AreNotAFlood()
     {
         var segments = new List<TcpSegment>();

@@ -47,6 +47,11 @@ public class FloodMemoryTests
         HandshakesResetByDistinctListeners,
         /// <summary>Clients that never close after the server's FIN, each from a new address: close-wait-linger services.</summary>
         CloseWaitFromDistinctClients,
+        /// <summary>
+        /// SYNs whose checksum is wrong, from spoofed sources to ever new listeners: no receiver keeps them, and no detector
+        /// may either (they never leave SYN_SENT, so nothing would take them out of syn-flood's half-open count).
+        /// </summary>
+        SynsWithBadChecksumsToDistinctListeners,
     }
 
     [Theory]
@@ -56,6 +61,7 @@ public class FloodMemoryTests
     [InlineData(Flood.SynWithDataFromDistinctSources)]
     [InlineData(Flood.HandshakesResetByDistinctListeners)]
     [InlineData(Flood.CloseWaitFromDistinctClients)]
+    [InlineData(Flood.SynsWithBadChecksumsToDistinctListeners)]
     public void FloodOfDistinctAddresses_StopsGrowingMemoryOnceTheCapsAreReached(Flood flood)
     {
         var engine = new AnomalyEngine();
@@ -95,7 +101,7 @@ public class FloodMemoryTests
         var fixedHost = IpAddress.FromIpv4(0xC0000201u);
         var (client, server, serverPort) = flood switch
         {
-            Flood.SynsToDistinctListeners or Flood.HandshakesResetByDistinctListeners => (IpAddress.FromIpv4(0xAC100000u + (uint)i), distinct, (ushort)80),
+            Flood.SynsToDistinctListeners or Flood.HandshakesResetByDistinctListeners or Flood.SynsWithBadChecksumsToDistinctListeners => (IpAddress.FromIpv4(0xAC100000u + (uint)i), distinct, (ushort)80),
             Flood.RefusedBetweenDistinctHosts => (distinct, IpAddress.FromIpv4(0xAC100000u + (uint)i), (ushort)(1 + i % 1000)),
             Flood.RefusedFromOneSource => (fixedHost, distinct, (ushort)(1 + i % 65000)),
             _ => (distinct, fixedHost, (ushort)80),
@@ -103,6 +109,7 @@ public class FloodMemoryTests
         const ushort ClientPort = 40000;
         const uint ClientIsn = 1000, ServerIsn = 5000;
         int step = 0;
+        var checksum = flood == Flood.SynsWithBadChecksumsToDistinctListeners ? ChecksumStatus.Invalid : ChecksumStatus.Valid;
         TcpSegment Segment(bool fromClient, TcpFlags flags, uint sequence, uint acknowledgment, int payload = 0) => new()
         {
             Timestamp = new PacketTime(start + step++ * 1_000),
@@ -118,12 +125,12 @@ public class FloodMemoryTests
             CapturedPayloadLength = payload,
             Options = TcpOptions.None,
             IpVersion = 4,
-            Checksum = ChecksumStatus.Valid,
+            Checksum = checksum,
         };
 
         switch (flood)
         {
-            case Flood.SynsToDistinctListeners:
+            case Flood.SynsToDistinctListeners or Flood.SynsWithBadChecksumsToDistinctListeners:
                 yield return Segment(true, TcpFlags.Syn, ClientIsn, 0);
                 break;
             case Flood.RefusedBetweenDistinctHosts or Flood.RefusedFromOneSource:

@@ -148,6 +148,11 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
 
     public void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {
+        // The receiver drops a segment whose checksum is wrong, so no detector counts it: a SYN no listener saw is not
+        // half-open, and would never leave SYN_SENT to stop counting (a flood of them grew syn-flood's tables past the
+        // connection cap).
+        if (facts.BadChecksum)
+            return;
         // Both lists keep the catalogue's order, so detectors hear a segment in the same order either way.
         var detectors = (segment.Flags & (TcpFlags.Syn | TcpFlags.Rst)) != 0 ? _onSynOrRstSegment : _onSegment;
         foreach (var detector in detectors)
