@@ -32,8 +32,9 @@ public sealed record AnalysisOptions
 
     /// <summary>
     /// A connection idle this long has its detail packed into a fifth of the space until its next packet (or none):
-    /// only when packing is exact, so the output is the same either way. Null never packs; 0 packs whenever the clock
-    /// moves, which tests use to unpack at nearly every packet.
+    /// only when packing is exact, so the output is the same either way. Null never packs (nor do the handshakes of a
+    /// flood, which are otherwise packed at once); 0 packs whenever the clock moves, which tests use to unpack at nearly
+    /// every packet.
     /// </summary>
     public double? ParkIdleAfterSeconds { get; init; } = 1;
 

@@ -149,9 +149,55 @@ public class ParkingTests
     }
 
     /// <summary>
+    /// The handshakes of a SYN flood a server answers with cookies: SYN and SYN-ACK, and the client never answers. Once
+    /// handshakes pending fill a sixteenth of the table (here, of eight: any), each is packed as its SYN-ACK passes (the
+    /// client's receipt of it still pending), and the handshake's ACK, however late, brings it back to complete it.
+    /// </summary>
+    [Fact]
+    public void Under_pressure_a_handshake_answered_is_packed_at_once_and_its_late_ACK_completes_it()
+    {
+        var conversation = new TcpConversation();
+        conversation.Client.Syn();
+        conversation.Server.SynAck();
+        var tracker = new ConnectionTracker(WithoutTransitions with { MaxConnections = 8 }, new ConnectionStatistics());
+        foreach (var segment in conversation.Segments)
+            tracker.Process(segment);
+
+        Assert.Equal(1, tracker.PackedConnections);
+        Assert.Equal(0, tracker.ParksRefused);
+
+        conversation.Wait(2);
+        tracker.Process(conversation.Client.Ack());
+        Assert.Equal(0, tracker.PackedConnections);
+        Assert.Equal(1, tracker.ActiveConnections);
+        var sink = new RecordingSink();
+        tracker = new ConnectionTracker(WithoutTransitions with { MaxConnections = 8 }, sink);
+        foreach (var segment in conversation.Segments)
+            tracker.Process(segment);
+        tracker.Finish();
+        Assert.Equal(RfcState.Established, Assert.Single(sink.Records).OriginatorState);
+    }
+
+    /// <summary>A handshake normally completes within a round trip: one of a few pending is not parked on the way.</summary>
+    [Fact]
+    public void A_handshake_answered_among_few_pending_is_not_parked()
+    {
+        var conversation = new TcpConversation();
+        conversation.Client.Syn();
+        conversation.Server.SynAck();
+        var tracker = new ConnectionTracker(WithoutTransitions, new ConnectionStatistics());
+        foreach (var segment in conversation.Segments)
+            tracker.Process(segment);
+
+        tracker.AdvanceTime(Later(conversation, 5));
+
+        Assert.Equal(0, tracker.ParkedConnections);
+    }
+
+    /// <summary>
     /// Every way a packed connection leaves the table: its next packet, the idle timeout, eviction by a full table, a
-    /// new SYN on its 4-tuple after it closed, the end of the input. Each record, and their order, must be what it is
-    /// with parking off.
+    /// new SYN on its 4-tuple after it closed, the end of the input; established, and handshakes never completed. Each
+    /// record, and their order, must be what it is with parking off.
     /// </summary>
     [Fact]
     public void Packed_connections_finish_with_the_records_and_in_the_order_they_would_have_had_unpacked()
@@ -191,6 +237,26 @@ public class ParkingTests
                     break;
             }
             segments.AddRange(conversation.Segments);
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            var handshake = new TcpConversation(clientPort: (ushort)(25_000 + i), clientIsn: (uint)(5000 + i * 313),
+                startSeconds: 1_700_000_000.5 + i * 0.01);
+            handshake.Client.Syn();
+            handshake.Server.SynAck();
+            switch (i)
+            {
+                case 1: // completed late
+                    handshake.Wait(5);
+                    handshake.Client.Ack();
+                    handshake.Client.Data(10);
+                    break;
+                case 2: // given up by the server
+                    handshake.Wait(4);
+                    handshake.Server.Rst();
+                    break;
+            }
+            segments.AddRange(handshake.Segments);
         }
         var late = new TcpConversation(clientPort: 30_000, startSeconds: 1_700_000_400);
         Establish(late);

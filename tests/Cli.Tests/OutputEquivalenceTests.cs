@@ -69,6 +69,24 @@ public class OutputEquivalenceTests
         Assert.Equal(unpacked, packed);
     }
 
+    /// <summary>
+    /// While handshakes pending fill a sixteenth of the table or more, a handshake is packed as soon as its packet is
+    /// through (a SYN flood's answered handshakes): in a table of four that is always, so every handshake is, and every
+    /// connection is evicted soon after. Records, evictions and their order must be those of the same table without
+    /// parking.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void Packing_handshakes_in_a_full_table_changes_no_output(string trace)
+    {
+        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
+        var smallTable = Unoptimised with { RecordTransitions = false, MaxConnections = 4 };
+        var packed = Analyse(path, smallTable with { ParkIdleAfterSeconds = 0 });
+        var unpacked = Analyse(path, smallTable);
+
+        Assert.Equal(unpacked, packed);
+    }
+
     [Theory]
     [MemberData(nameof(Traces))]
     public void Reading_on_a_second_thread_changes_no_output(string trace)

@@ -29,6 +29,7 @@ internal sealed class ConnectionTable
 
     private readonly int[] _queueHeads = [-1, -1, -1, -1, -1];
     private readonly int[] _queueTails = [-1, -1, -1, -1, -1];
+    private readonly int[] _queueCounts = new int[5];
 
     /// <summary>The first connection in the Active queue the parking sweep has not looked at yet, or -1.</summary>
     private int _parkCursor = -1;
@@ -150,7 +151,7 @@ internal sealed class ConnectionTable
 
     /// <summary>
     /// Moves a slot's connection, parked, into the packed pool: <paramref name="packed"/> takes its place in its hash
-    /// chain and in the Active queue, and the slot is free again.
+    /// chain and in its queue (Active, or Handshake), and the slot is free again.
     /// </summary>
     public void Pack(int index, in PackedConnection packed)
     {
@@ -158,7 +159,7 @@ internal sealed class ConnectionTable
         int handle = PackedHandle(packedIndex);
         ref var entry = ref _packed[packedIndex];
         entry = packed;
-        TakePlace(index, handle, _slots[index].Key.GetHashCode());
+        TakePlace(index, handle, _slots[index].Key.GetHashCode(), _slots[index].Queue);
         ReturnSlot(index);
     }
 
@@ -171,7 +172,7 @@ internal sealed class ConnectionTable
         int index = RentSlot();
         ref var packed = ref Packed(handle);
         packed.UnpackInto(ref _slots[index]);
-        TakePlace(handle, index, _slots[index].Key.GetHashCode());
+        TakePlace(handle, index, _slots[index].Key.GetHashCode(), _slots[index].Queue);
         packed.Release();
         _packed.Return(PackedIndex(handle));
         return index;
@@ -216,6 +217,7 @@ internal sealed class ConnectionTable
         Array.Fill(_buckets, -1);
         Array.Fill(_queueHeads, -1);
         Array.Fill(_queueTails, -1);
+        Array.Clear(_queueCounts);
         _packed.Clear();
         _parkCursor = -1;
         _freeSlot = -1;
@@ -235,9 +237,13 @@ internal sealed class ConnectionTable
         if (_queueTails[q] != None) QueueNext(_queueTails[q]) = index;
         else _queueHeads[q] = index;
         _queueTails[q] = index;
+        _queueCounts[q]++;
         if (queue == ExpiryQueue.Active && _parkCursor == None)
             _parkCursor = index;
     }
+
+    /// <summary>Connections waiting in <paramref name="queue"/>, in slots and packed.</summary>
+    public int CountIn(ExpiryQueue queue) => _queueCounts[(int)queue];
 
     /// <summary>The connection that has waited longest in <paramref name="queue"/>: a handle, or <see cref="None"/>.</summary>
     public int Oldest(ExpiryQueue queue) => _queueHeads[(int)queue];
@@ -299,8 +305,8 @@ internal sealed class ConnectionTable
         return ref Packed(handle).QueueNext;
     }
 
-    /// <summary><paramref name="to"/> takes <paramref name="from"/>'s place in its hash chain and the Active queue.</summary>
-    private void TakePlace(int from, int to, int hash)
+    /// <summary><paramref name="to"/> takes <paramref name="from"/>'s place in its hash chain and in <paramref name="queue"/>.</summary>
+    private void TakePlace(int from, int to, int hash, ExpiryQueue queue)
     {
         ref int link = ref _buckets[hash & _bucketMask];
         while (link != from)
@@ -308,7 +314,7 @@ internal sealed class ConnectionTable
         link = to;
         NextInBucket(to) = NextInBucket(from);
 
-        const int q = (int)ExpiryQueue.Active;
+        int q = (int)queue;
         int previous = QueuePrevious(from), next = QueueNext(from);
         QueuePrevious(to) = previous;
         QueueNext(to) = next;
@@ -317,7 +323,7 @@ internal sealed class ConnectionTable
         if (next != None) QueuePrevious(next) = to;
         else _queueTails[q] = to;
         if (_parkCursor == from)
-            _parkCursor = to;
+            _parkCursor = to; // the Active queue's: no other queue's member is ever at it
     }
 
     private void Dequeue(int index)
@@ -331,6 +337,7 @@ internal sealed class ConnectionTable
         else _queueHeads[q] = slot.QueueNext;
         if (slot.QueueNext != None) QueuePrevious(slot.QueueNext) = slot.QueuePrevious;
         else _queueTails[q] = slot.QueuePrevious;
+        _queueCounts[q]--;
         slot.Queue = ExpiryQueue.None;
         slot.QueuePrevious = slot.QueueNext = -1;
     }

@@ -84,8 +84,8 @@ internal struct PackedConnection
     private static readonly ulong V4Mapped = IpAddress.FromIpv4(0).Low;
 
     /// <summary>
-    /// Packs a parked connection (a slot in the Active queue, not holding a SYN) and its parked detail when every value
-    /// fits its narrower field and what is left out is what it would be predicted to be; false leaves
+    /// Packs a parked connection (a slot in the Active or Handshake queue, not holding a SYN) and its parked detail when
+    /// every value fits its narrower field and what is left out is what it would be predicted to be; false leaves
     /// <paramref name="packed"/> meaningless.
     /// </summary>
     public static bool TryPack(in Connection connection, in ParkedDetail parked, out PackedConnection packed)
@@ -96,7 +96,7 @@ internal struct PackedConnection
         if (!key.AddressA.IsIpv4 || !key.AddressB.IsIpv4 || connection.Ordinal is < 0 or > uint.MaxValue ||
             span is < 0 or > MaxSpanNanoseconds || (int)connection.Flags >= 1 << FlagBits || parked.ZeekBits > 7 ||
             parked.TransitionHead != -1 || parked.TransitionTail != -1 || parked.TransitionCount != 0 ||
-            connection.Syn.Holdable || connection.Queue != ExpiryQueue.Active ||
+            connection.Syn.Holdable || connection.Queue != QueueOf(connection.ReachedEstablished) ||
             parked.A.LastAck != PredictedLastAck(parked.A, parked.B) || parked.B.LastAck != PredictedLastAck(parked.B, parked.A) ||
             !TryPackHistory(parked, out packed._history) ||
             !PackedEndpoint.TryPack(parked.A, out packed._a) || !PackedEndpoint.TryPack(parked.B, out packed._b))
@@ -119,8 +119,8 @@ internal struct PackedConnection
     }
 
     /// <summary>
-    /// Writes the connection's slot fields into <paramref name="connection"/>: in use, in the Active queue, no detail and
-    /// no held SYN. The table links it; the caller gives it its detail.
+    /// Writes the connection's slot fields into <paramref name="connection"/>: in use, in its queue, no detail and no held
+    /// SYN. The table links it; the caller gives it its detail.
     /// </summary>
     public readonly void UnpackInto(ref Connection connection)
     {
@@ -135,7 +135,7 @@ internal struct PackedConnection
         connection.Originator = (_bits & 1 << OriginatorBit) != 0 ? Side.B : Side.A;
         connection.ReachedEstablished = (_bits & 1 << ReachedEstablishedBit) != 0;
         connection.InUse = true;
-        connection.Queue = ExpiryQueue.Active;
+        connection.Queue = QueueOf(connection.ReachedEstablished);
         connection.Detail = Connection.NoDetail;
         connection.NextInBucket = connection.QueuePrevious = connection.QueueNext = -1;
     }
@@ -156,6 +156,12 @@ internal struct PackedConnection
             parked.HistorySeen |= Letters[letter].SeenMask;
         }
     }
+
+    /// <summary>
+    /// The parkable queue a connection waits in, which the tracker chooses by whether it has reached ESTABLISHED; so it
+    /// needs no bits of its own (and one that is elsewhere is not packed).
+    /// </summary>
+    private static ExpiryQueue QueueOf(bool reachedEstablished) => reachedEstablished ? ExpiryQueue.Active : ExpiryQueue.Handshake;
 
     private static uint PredictedLastAck(in ParkedEndpoint endpoint, in ParkedEndpoint peer) =>
         (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer.SendNext : 0;
@@ -212,23 +218,22 @@ internal struct PackedEndpoint
     private uint _transitionAge;
     private ushort _window;
 
-    /// <summary>RFC state (4 bits), Zeek's state and previous state (3 each), flags (7), offered scale and shift + 1 (4 each), retransmissions (7).</summary>
+    /// <summary>RFC state (4 bits), Zeek's state and previous state (3 each), flags (8), offered scale and shift + 1 (4 each), retransmissions (6).</summary>
     private uint _bits;
 
     public static bool TryPack(in ParkedEndpoint endpoint, out PackedEndpoint packed)
     {
         packed = default;
         if ((byte)endpoint.State > 15 || (byte)endpoint.ZeekState > 7 || (byte)endpoint.ZeekPreviousState > 7 ||
-            (byte)endpoint.Flags > 127 || endpoint.OfferedScale is < -1 or > 14 || endpoint.WindowShift is < -1 or > 14 ||
-            endpoint.Retransmissions > 127)
+            endpoint.OfferedScale is < -1 or > 14 || endpoint.WindowShift is < -1 or > 14 || endpoint.Retransmissions > 63)
             return false;
         packed._isn = endpoint.Isn;
         packed._sendNext = endpoint.SendNext;
         packed._transitionAge = endpoint.TransitionAge;
         packed._window = endpoint.Window;
         packed._bits = (uint)endpoint.State | (uint)endpoint.ZeekState << 4 | (uint)endpoint.ZeekPreviousState << 7 |
-                       (uint)endpoint.Flags << 10 | (uint)(endpoint.OfferedScale + 1) << 17 |
-                       (uint)(endpoint.WindowShift + 1) << 21 | (uint)endpoint.Retransmissions << 25;
+                       (uint)endpoint.Flags << 10 | (uint)(endpoint.OfferedScale + 1) << 18 |
+                       (uint)(endpoint.WindowShift + 1) << 22 | (uint)endpoint.Retransmissions << 26;
         return true;
     }
 
@@ -242,10 +247,10 @@ internal struct PackedEndpoint
         endpoint.State = (RfcState)(_bits & 0xF);
         endpoint.ZeekState = (ZeekEndpointState)(_bits >> 4 & 7);
         endpoint.ZeekPreviousState = (ZeekEndpointState)(_bits >> 7 & 7);
-        endpoint.Flags = (ParkedEndpoint.Bits)(_bits >> 10 & 0x7F);
-        endpoint.OfferedScale = (sbyte)((int)(_bits >> 17 & 0xF) - 1);
-        endpoint.WindowShift = (sbyte)((int)(_bits >> 21 & 0xF) - 1);
-        endpoint.Retransmissions = (ushort)(_bits >> 25 & 0x7F);
+        endpoint.Flags = (ParkedEndpoint.Bits)(_bits >> 10 & 0xFF);
+        endpoint.OfferedScale = (sbyte)((int)(_bits >> 18 & 0xF) - 1);
+        endpoint.WindowShift = (sbyte)((int)(_bits >> 22 & 0xF) - 1);
+        endpoint.Retransmissions = (ushort)(_bits >> 26 & 0x3F);
         endpoint.LastAck = (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer._sendNext : 0; // PredictedLastAck
     }
 }

@@ -78,6 +78,12 @@ internal struct ParkedEndpoint
         FinSent = 1 << 5,
         /// <summary><see cref="TransitionAge"/> counts back from the connection's last packet, not on from its first.</summary>
         TransitionBeforeLastPacket = 1 << 6,
+        /// <summary>
+        /// One receipt waits (<see cref="EndpointTrack.Pending"/>), of the segment the connection's last packet was: the
+        /// peer's SYN-ACK (or SYN) or FIN, whichever its SND.NXT ends with. A handshake answered and never completed,
+        /// as in a SYN flood a server answers with cookies.
+        /// </summary>
+        PendingAtLastPacket = 1 << 7,
     }
 }
 
@@ -154,7 +160,7 @@ internal sealed class ParkedPool
     private static bool PackEndpoint(in Connection connection, in EndpointTrack track, in ZeekEndpoint zeek, out ParkedEndpoint parked)
     {
         parked = default;
-        if (track.Pending.Count != 0 || zeek.Retransmissions > ushort.MaxValue)
+        if (track.Pending.Count > 1 || zeek.Retransmissions > ushort.MaxValue)
             return false;
         long age = track.LastTransitionTime.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
         if (age is < 0 or > uint.MaxValue)
@@ -181,7 +187,8 @@ internal sealed class ParkedPool
             (track.HasIsn ? ParkedEndpoint.Bits.HasIsn : 0) |
             (track.HasAcked ? ParkedEndpoint.Bits.HasAcked : 0) |
             (zeek.HasDoneSomething ? ParkedEndpoint.Bits.ZeekHasDoneSomething : 0) |
-            (track.FinSent ? ParkedEndpoint.Bits.FinSent : 0);
+            (track.FinSent ? ParkedEndpoint.Bits.FinSent : 0) |
+            (track.Pending.Count == 1 ? ParkedEndpoint.Bits.PendingAtLastPacket : 0);
         return true;
     }
 
@@ -205,8 +212,10 @@ internal sealed class ParkedPool
 
     /// <summary>
     /// The endpoint in full. What is not stored is predicted: Zeek numbers this endpoint's sequence space from its ISN,
-    /// has seen it send up to SND.NXT, the peer acknowledge up to the peer's last ACK, and every byte delivered and
-    /// trimmed up to those; a FIN, if any, sent once as its last octet; no wraps, no RST, no gaps, nothing out of order.
+    /// has seen it send up to SND.NXT, the peer acknowledge up to the peer's last ACK (its ISN while the peer has
+    /// acknowledged nothing), and every byte delivered and trimmed up to those; a FIN, if any, sent once as its last
+    /// octet; no wraps, no RST, no gaps, nothing out of order; a receipt pending, if any, of what the peer sent last,
+    /// seen at the connection's last packet.
     /// <paramref name="track"/> and <paramref name="zeek"/> arrive initial: <see cref="Unpack"/> has just reset the detail.
     /// </summary>
     private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer,
@@ -226,12 +235,20 @@ internal sealed class ParkedPool
         track.LastTransitionTime = (parked.Flags & ParkedEndpoint.Bits.TransitionBeforeLastPacket) != 0
             ? connection.LastSeen.AddNanoseconds(-parked.TransitionAge)
             : connection.FirstSeen.AddNanoseconds(parked.TransitionAge);
+        if ((parked.Flags & ParkedEndpoint.Bits.PendingAtLastPacket) != 0)
+        {
+            var ev = (peer.Flags & ParkedEndpoint.Bits.FinSent) != 0 ? EndpointEvent.ReceiveFin
+                : parked.State == RfcState.SynSent ? EndpointEvent.ReceiveSynAck
+                : EndpointEvent.ReceiveSyn;
+            track.Pending.Add(new PendingReceive { Seen = connection.LastSeen, AcknowledgedBy = peer.SendNext, Event = ev });
+        }
 
         zeek.State = parked.ZeekState;
         zeek.PreviousState = parked.ZeekPreviousState;
         zeek.HasDoneSomething = (parked.Flags & ParkedEndpoint.Bits.ZeekHasDoneSomething) != 0;
         zeek.Retransmissions = parked.Retransmissions;
-        zeek.InitSequence(parked.Isn, parked.SendNext, peer.LastAck);
+        // Until the peer acknowledges anything, Zeek's acknowledged point is the start of the sequence space.
+        zeek.InitSequence(parked.Isn, parked.SendNext, (peer.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer.LastAck : parked.Isn);
         ulong sent = zeek.ToRelative(zeek.LastSeq, 0);
         ulong acknowledged = zeek.ToRelative(zeek.AckSeq, 0);
         if ((parked.Flags & ParkedEndpoint.Bits.FinSent) != 0)
