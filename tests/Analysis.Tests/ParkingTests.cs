@@ -195,6 +195,51 @@ public class ParkingTests
     }
 
     /// <summary>
+    /// A capture started on a busy server picks most connections up mid-stream, with no ISN: Zeek numbers their
+    /// sequence space from a start of its own, which the packed form keeps in the ISN's place. A lone ACK from nowhere
+    /// (an ACK flood's connection) is one too.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_connection_picked_up_mid_stream_is_packed_and_comes_back_as_it_was(bool loneAck)
+    {
+        var conversation = new TcpConversation();
+        if (loneAck)
+            conversation.Client.Ack();
+        else
+        {
+            conversation.Client.Data(300);
+            conversation.Server.Data(1200);
+            conversation.Client.Ack();
+        }
+        int before = conversation.Segments.Count;
+        conversation.Wait(2);
+        conversation.Server.Data(100);
+        conversation.Client.Ack();
+
+        var sink = new RecordingSink();
+        var tracker = new ConnectionTracker(WithoutTransitions, sink);
+        foreach (var segment in conversation.Segments.Take(before))
+            tracker.Process(segment);
+        // Two ticks: the sweep asks for a connection's detail to be loaded a tick before it packs it.
+        tracker.AdvanceTime(conversation.Segments[before].Timestamp.AddSeconds(-0.9));
+        tracker.AdvanceTime(conversation.Segments[before].Timestamp.AddSeconds(-0.5));
+        Assert.Equal(1, tracker.PackedConnections);
+        Assert.Equal(0, tracker.ParksRefused);
+        foreach (var segment in conversation.Segments.Skip(before))
+            tracker.Process(segment);
+        tracker.Finish();
+
+        var unparkedSink = new RecordingSink();
+        var unparked = new ConnectionTracker(WithoutTransitions with { ParkIdleAfterSeconds = null }, unparkedSink);
+        foreach (var segment in conversation.Segments)
+            unparked.Process(segment);
+        unparked.Finish();
+        Assert.Equal(Summarise(unparkedSink), Summarise(sink));
+    }
+
+    /// <summary>
     /// Every way a packed connection leaves the table: its next packet, the idle timeout, eviction by a full table, a
     /// new SYN on its 4-tuple after it closed, the end of the input; established, and handshakes never completed. Each
     /// record, and their order, must be what it is with parking off.
@@ -293,10 +338,13 @@ public class ParkingTests
         tracker.Finish();
         if (options.ParkIdleAfterSeconds is not null)
             Assert.True(packs > 0, "nothing was packed");
-        return sink.Records.Select(r =>
+        return Summarise(sink);
+    }
+
+    private static List<string> Summarise(RecordingSink sink) =>
+        sink.Records.Select(r =>
             $"{r.Uid} {r.OriginatorPort} {r.FinishReason} {r.OriginatorState} {r.ResponderState} {r.ConnState} {r.History} " +
             $"{r.Duration} {r.OriginatorBytes} {r.ResponderBytes} {r.OriginatorPackets} {r.ResponderPackets} {r.Flags}").ToList();
-    }
 
     private static string Visit(ConnectionTracker tracker)
     {

@@ -16,9 +16,10 @@ namespace TcpState.Analysis.Connections;
 /// five-bit letter codes, the last packet's time as a span from the first. Each value is range-checked before it is
 /// stored in fewer bits, so it comes back as it was. Two things are left out because they follow from the rest, and
 /// <see cref="TryPack"/> checks each against what it is before leaving it out: an endpoint's last ACK is its peer's
-/// SND.NXT (everything sent was acknowledged), and the one-time history letters seen are those the history shows. A
-/// connection that does not fit (IPv6, transitions kept, anything out of range) stays parked in its slot. The
-/// <see cref="ParkedDetail"/> it re-encodes is itself checked byte for byte, so both steps are exact.
+/// SND.NXT (everything sent was acknowledged; for a peer that sent nothing, one past Zeek's start for it), and the
+/// one-time history letters seen are those the history shows. A connection that does not fit (IPv6, transitions kept,
+/// anything out of range) stays parked in its slot. The <see cref="ParkedDetail"/> it re-encodes is itself checked
+/// byte for byte, so both steps are exact.
 /// </para>
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
@@ -163,8 +164,14 @@ internal struct PackedConnection
     /// </summary>
     private static ExpiryQueue QueueOf(bool reachedEstablished) => reachedEstablished ? ExpiryQueue.Active : ExpiryQueue.Handshake;
 
+    /// <summary>
+    /// Everything the peer sent acknowledged: its SND.NXT. A peer that has sent nothing was picked up from this
+    /// endpoint's ACK (an ACK flood's connection), which Zeek took its start from, one before.
+    /// </summary>
     private static uint PredictedLastAck(in ParkedEndpoint endpoint, in ParkedEndpoint peer) =>
-        (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer.SendNext : 0;
+        (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) == 0 ? 0
+        : (peer.Flags & ParkedEndpoint.Bits.HasSent) != 0 ? peer.SendNext
+        : peer.Isn + 1;
 
     private static bool TryPackHistory(in ParkedDetail parked, out ulong history)
     {
@@ -237,7 +244,7 @@ internal struct PackedEndpoint
         return true;
     }
 
-    /// <summary>The endpoint in full; its last ACK is the peer's SND.NXT once it has acknowledged anything.</summary>
+    /// <summary>The endpoint in full; its last ACK predicted as <see cref="PackedConnection"/>'s PredictedLastAck.</summary>
     public readonly void UnpackInto(ref ParkedEndpoint endpoint, in PackedEndpoint peer)
     {
         endpoint.Isn = _isn;
@@ -251,6 +258,10 @@ internal struct PackedEndpoint
         endpoint.OfferedScale = (sbyte)((int)(_bits >> 18 & 0xF) - 1);
         endpoint.WindowShift = (sbyte)((int)(_bits >> 22 & 0xF) - 1);
         endpoint.Retransmissions = (ushort)(_bits >> 26 & 0x3F);
-        endpoint.LastAck = (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer._sendNext : 0; // PredictedLastAck
+        // As PredictedLastAck.
+        var peerFlags = (ParkedEndpoint.Bits)(peer._bits >> 10 & 0xFF);
+        endpoint.LastAck = (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) == 0 ? 0
+            : (peerFlags & ParkedEndpoint.Bits.HasSent) != 0 ? peer._sendNext
+            : peer._isn + 1;
     }
 }

@@ -46,6 +46,7 @@ internal struct ParkedDetail
 [StructLayout(LayoutKind.Sequential, Pack = 2)]
 internal struct ParkedEndpoint
 {
+    /// <summary>The ISN; while none was seen (a connection picked up mid-stream), where Zeek starts its sequence space.</summary>
     public uint Isn;
     public uint SendNext;
     public uint LastAck;
@@ -162,6 +163,9 @@ internal sealed class ParkedPool
         parked = default;
         if (track.Pending.Count > 1 || zeek.Retransmissions > ushort.MaxValue)
             return false;
+        // Without an ISN (picked up mid-stream) the field holds the start Zeek chose instead.
+        if (!track.HasIsn && (track.Isn != 0 || zeek.StartSeq is < 0 or > uint.MaxValue))
+            return false;
         long age = track.LastTransitionTime.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
         if (age is < 0 or > uint.MaxValue)
         {
@@ -170,7 +174,7 @@ internal sealed class ParkedPool
                 return false;
             parked.Flags = ParkedEndpoint.Bits.TransitionBeforeLastPacket;
         }
-        parked.Isn = track.Isn;
+        parked.Isn = track.HasIsn ? track.Isn : (uint)zeek.StartSeq;
         parked.SendNext = track.SendNext;
         parked.LastAck = track.LastAck;
         parked.TransitionAge = (uint)age;
@@ -196,8 +200,8 @@ internal sealed class ParkedPool
     public static void Unpack(in Connection connection, in ParkedDetail parked, ref ConnectionDetail detail)
     {
         ConnectionDetail.Reset(ref detail);
-        UnpackEndpoint(connection, parked.A, parked.B, ref detail.A, ref detail.Zeek.A);
-        UnpackEndpoint(connection, parked.B, parked.A, ref detail.B, ref detail.Zeek.B);
+        UnpackEndpoint(connection, parked.A, parked.B, connection.PacketsB, ref detail.A, ref detail.Zeek.A);
+        UnpackEndpoint(connection, parked.B, parked.A, connection.PacketsA, ref detail.B, ref detail.Zeek.B);
         detail.TransitionHead = parked.TransitionHead;
         detail.TransitionTail = parked.TransitionTail;
         detail.TransitionCount = parked.TransitionCount;
@@ -211,14 +215,14 @@ internal sealed class ParkedPool
     }
 
     /// <summary>
-    /// The endpoint in full. What is not stored is predicted: Zeek numbers this endpoint's sequence space from its ISN,
-    /// has seen it send up to SND.NXT, the peer acknowledge up to the peer's last ACK (its ISN while the peer has
-    /// acknowledged nothing), and every byte delivered and trimmed up to those; a FIN, if any, sent once as its last
-    /// octet; no wraps, no RST, no gaps, nothing out of order; a receipt pending, if any, of what the peer sent last,
-    /// seen at the connection's last packet.
+    /// The endpoint in full. What is not stored is predicted: Zeek numbers this endpoint's sequence space from its ISN
+    /// (or, picked up mid-stream, from the start it chose, stored in its place), has seen it send up to SND.NXT, the
+    /// peer acknowledge up to the peer's last ACK (the start while there is none to go by), and every byte delivered
+    /// and trimmed up to those; a FIN, if any, sent once as its last octet; no wraps, no RST, no gaps, nothing out of
+    /// order; a receipt pending, if any, of what the peer sent last, seen at the connection's last packet.
     /// <paramref name="track"/> and <paramref name="zeek"/> arrive initial: <see cref="Unpack"/> has just reset the detail.
     /// </summary>
-    private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer,
+    private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer, uint peerPackets,
         ref EndpointTrack track, ref ZeekEndpoint zeek)
     {
         track.State = parked.State;
@@ -226,7 +230,7 @@ internal sealed class ParkedPool
         track.HasSent = (parked.Flags & ParkedEndpoint.Bits.HasSent) != 0;
         track.HasIsn = (parked.Flags & ParkedEndpoint.Bits.HasIsn) != 0;
         track.HasAcked = (parked.Flags & ParkedEndpoint.Bits.HasAcked) != 0;
-        track.Isn = parked.Isn;
+        track.Isn = track.HasIsn ? parked.Isn : 0;
         track.SendNext = parked.SendNext;
         track.LastAck = parked.LastAck;
         track.Window = parked.Window;
@@ -247,8 +251,12 @@ internal sealed class ParkedPool
         zeek.PreviousState = parked.ZeekPreviousState;
         zeek.HasDoneSomething = (parked.Flags & ParkedEndpoint.Bits.ZeekHasDoneSomething) != 0;
         zeek.Retransmissions = parked.Retransmissions;
-        // Until the peer acknowledges anything, Zeek's acknowledged point is the start of the sequence space.
-        zeek.InitSequence(parked.Isn, parked.SendNext, (peer.Flags & ParkedEndpoint.Bits.HasAcked) != 0 ? peer.LastAck : parked.Isn);
+        // Zeek's acknowledged point is the start of the sequence space until the peer acknowledges anything, and, for an
+        // endpoint that has sent nothing, until the peer's second packet: its first is where Zeek took the start from.
+        // An endpoint that has sent nothing is last at its start.
+        uint start = parked.Isn;
+        bool peerAcknowledged = (peer.Flags & ParkedEndpoint.Bits.HasAcked) != 0 && (track.HasSent || peerPackets > 1);
+        zeek.InitSequence(start, track.HasSent ? parked.SendNext : start, peerAcknowledged ? peer.LastAck : start);
         ulong sent = zeek.ToRelative(zeek.LastSeq, 0);
         ulong acknowledged = zeek.ToRelative(zeek.AckSeq, 0);
         if ((parked.Flags & ParkedEndpoint.Bits.FinSent) != 0)
