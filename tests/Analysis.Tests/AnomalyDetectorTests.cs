@@ -65,18 +65,28 @@ public class AnomalyDetectorTests
         Assert.Empty(Detect(segments));
     }
 
-    [Fact]
-    public void SynFlood_FromSpoofedSources_IsReportedWithItsFigures()
+    /// <summary>150 spoofed sources, 10 ms apart, each sending what <paramref name="send"/> has its conversation send.</summary>
+    private static List<TcpSegment> SpoofedSources(Action<TcpConversation> send)
     {
         var segments = new List<TcpSegment>();
         for (int i = 0; i < 150; i++)
         {
             var c = new TcpConversation(clientAddress: $"198.51.{i / 250}.{i % 250 + 1}", clientPort: (ushort)(1024 + i),
                 startSeconds: 1_700_000_000 + i * 0.01, clientIsn: (uint)(i * 7777));
-            c.Client.Syn();
-            c.Server.SynAck();
+            send(c);
             segments.AddRange(c.Segments);
         }
+        return segments;
+    }
+
+    [Fact]
+    public void SynFlood_FromSpoofedSources_IsReportedWithItsFigures()
+    {
+        var segments = SpoofedSources(c =>
+        {
+            c.Client.Syn();
+            c.Server.SynAck();
+        });
 
         var anomaly = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.SynFlood);
 
@@ -103,13 +113,7 @@ public class AnomalyDetectorTests
             other.Client.Syn();
             segments.AddRange(other.Segments);
         }
-        for (int i = 0; i < 150; i++)
-        {
-            var c = new TcpConversation(clientAddress: $"198.51.{i / 250}.{i % 250 + 1}", clientPort: (ushort)(1024 + i),
-                startSeconds: 1_700_000_000 + i * 0.01, clientIsn: (uint)(i * 7777));
-            c.Client.Syn();
-            segments.AddRange(c.Segments);
-        }
+        segments.AddRange(SpoofedSources(c => c.Client.Syn()));
 
         var anomaly = Assert.Single(Detect(segments), a => a.Id == AnomalyCatalogue.SynFlood);
 
@@ -122,14 +126,7 @@ public class AnomalyDetectorTests
     {
         // The listener's stack drops them before any SYN queue: nothing is half-open. (With checksum offload the capture
         // is read with -C, which makes them valid.)
-        var segments = new List<TcpSegment>();
-        for (int i = 0; i < 150; i++)
-        {
-            var c = new TcpConversation(clientAddress: $"198.51.{i / 250}.{i % 250 + 1}", clientPort: (ushort)(1024 + i),
-                startSeconds: 1_700_000_000 + i * 0.01, clientIsn: (uint)(i * 7777));
-            c.Client.Raw(TcpFlags.Syn, c.Client.Isn, 0, checksum: ChecksumStatus.Invalid);
-            segments.AddRange(c.Segments);
-        }
+        var segments = SpoofedSources(c => c.Client.Raw(TcpFlags.Syn, c.Client.Isn, 0, checksum: ChecksumStatus.Invalid));
 
         Assert.Empty(Detect(segments));
     }
