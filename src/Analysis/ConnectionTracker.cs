@@ -322,7 +322,7 @@ public sealed class ConnectionTracker : IStateMachineListener
     /// server opening 100,000 connections a second over a 100 ms path has 10,000 pending), and are not parked and
     /// unparked on their way to ESTABLISHED. Waiting until the flood's handshakes are idle instead would mean walking
     /// the Handshake queue, most of it the flood's unanswered SYNs (held in their slots already): a cache miss apiece,
-    /// and a third more time on the 10M-SYN flood.
+    /// and half as much time again on the 10M-SYN flood (medians of 4 rounds, 8.6 s and 13.3 s).
     /// </summary>
     private void ParkHandshakeUnderPressure(int index)
     {
