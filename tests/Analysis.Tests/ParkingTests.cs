@@ -172,10 +172,17 @@ public class ParkingTests
         Assert.Equal(1, tracker.ActiveConnections);
         var sink = new RecordingSink();
         tracker = new ConnectionTracker(WithoutTransitions with { MaxConnections = 8 }, sink);
+        var unparkedSink = new RecordingSink();
+        var unparked = new ConnectionTracker(WithoutTransitions with { MaxConnections = 8, ParkIdleAfterSeconds = null }, unparkedSink);
         foreach (var segment in conversation.Segments)
+        {
             tracker.Process(segment);
+            unparked.Process(segment);
+        }
         tracker.Finish();
+        unparked.Finish();
         Assert.Equal(RfcState.Established, Assert.Single(sink.Records).OriginatorState);
+        Assert.Equal(Summarise(unparkedSink), Summarise(sink));
     }
 
     /// <summary>A handshake normally completes within a round trip: one of a few pending is not parked on the way.</summary>
