@@ -46,6 +46,45 @@ public class DetectorAllocationTests
     }
 
     /// <summary>
+    /// A flood of SYNs carrying data, each from a new source: one syn-with-data anomaly per connection, so past the
+    /// first 1,000 each is only counted. With the connection table at its cap, counting them allocates nothing; building
+    /// an anomaly nobody reads for each cost 256 bytes per packet.
+    /// </summary>
+    [Fact]
+    public void SynsWithDataPastTheListingLimit_AreCountedWithoutAllocating()
+    {
+        const int PerRound = 6_000;
+        var syns = Enumerable.Range(0, 3 * PerRound).Select(SynWithData).ToArray();
+        var engine = new AnomalyEngine();
+        var tracker = new ConnectionTracker(new AnalysisOptions { MaxConnections = 2_000 }, new ConnectionStatistics());
+        tracker.AddObserver(engine);
+        for (int i = 0; i < 2 * PerRound; i++)
+            tracker.Process(syns[i]);
+        long notListedBefore = engine.NotListed[AnomalyCatalogue.SynWithData];
+
+        var allocatedPerHalf = new long[2];
+        int index = 2 * PerRound;
+        for (int half = 0; half < 2; half++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int end = index + PerRound / 2; index < end; index++)
+                tracker.Process(syns[index]);
+            allocatedPerHalf[half] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(PerRound, engine.NotListed[AnomalyCatalogue.SynWithData] - notListedBefore);
+        Assert.Equal(DetectorLimits.MaxListedPerKind, engine.Anomalies.Count(a => a.Id == AnomalyCatalogue.SynWithData));
+        Assert.True(allocatedPerHalf.Min() == 0, $"bytes allocated per half of the round: {string.Join(", ", allocatedPerHalf)}");
+    }
+
+    private static TcpSegment SynWithData(int i)
+    {
+        var conversation = new TcpConversation(clientAddress: $"10.{i / 62500}.{i / 250 % 250}.{i % 250 + 1}",
+            clientPort: (ushort)(1024 + i % 60000), clientIsn: (uint)(i * 7919), startSeconds: 1_700_000_000 + i * 0.0001);
+        return conversation.Client.Syn(payload: 20);
+    }
+
+    /// <summary>
     /// The round's connections, one every 10 ms, in time order, then a packet two minutes after the last that moves the
     /// clock past the 60-second threshold. Over the round's four minutes the earlier connections pass the threshold
     /// while later ones arrive, so both halves of the round report.

@@ -8,6 +8,12 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal abstract class NoteDetector(AnomalyEngine engine, string id) : AnomalyDetector(engine)
 {
+    /// <summary>
+    /// Connections with a listed anomaly of this kind, at most <see cref="DetectorLimits.MaxListedPerKind"/>: past the
+    /// listing limit, a note on any other connection is only counted, with no anomaly built for nobody to read.
+    /// </summary>
+    private readonly HashSet<long> _listed = [];
+
     public override DetectorInterests Interests => DetectorInterests.Notes;
 
     protected abstract bool Matches(StateMachineNote note);
@@ -17,33 +23,36 @@ internal abstract class NoteDetector(AnomalyEngine engine, string id) : AnomalyD
 
     public override void OnNote(in ConnectionView connection, StateMachineNote note, bool originator, PacketTime time)
     {
-        if (!Matches(note))
+        if (!Matches(note) || Count(connection, time) is not { } anomaly)
             return;
-        var anomaly = Count(connection, time);
-        // The sentence is written once, and not at all past the kind's listing limit, where nobody reads it.
+        // The sentence is written once.
         if (!anomaly.Raised)
         {
-            if (anomaly.Listed)
-                anomaly.Message = Describe(connection, note, originator);
+            anomaly.Message = Describe(connection, note, originator);
             Engine.Raise(anomaly);
         }
     }
 
-    protected Anomaly Report(in ConnectionView connection, PacketTime time, string message)
+    /// <summary>Counts an occurrence described by <paramref name="message"/>, which is asked for only if it will be read.</summary>
+    protected void Report<TState>(in ConnectionView connection, PacketTime time, Func<TState, string> message, TState state)
     {
-        var anomaly = Count(connection, time);
-        if (!anomaly.Raised)
-        {
-            anomaly.Message = message;
-            Engine.Raise(anomaly);
-        }
-        return anomaly;
+        if (Count(connection, time) is not { } anomaly || anomaly.Raised)
+            return;
+        anomaly.Message = message(state);
+        Engine.Raise(anomaly);
     }
 
-    private Anomaly Count(in ConnectionView connection, PacketTime time)
+    /// <summary>The connection's listed anomaly, counted once more; null when the occurrence is only counted (past the listing limit).</summary>
+    private Anomaly? Count(in ConnectionView connection, PacketTime time)
     {
+        if (Engine.OnlyCounts(id) && !_listed.Contains(connection.Id))
+        {
+            Engine.CountNotListed(id);
+            return null;
+        }
         var uid = connection.Uid;
         var anomaly = Engine.GetOrCreate(id, AnomalyLevel.Connection, uid, time);
+        _listed.Add(connection.Id);
         anomaly.Count++;
         anomaly.AddEvidence(uid);
         return anomaly;

@@ -24,6 +24,9 @@ internal sealed class SynWithDataDetector(AnomalyEngine engine) : NoteDetector(e
         if (segment.PayloadLength > 0 && segment.Has(TcpFlags.Syn) && segment.Has(TcpFlags.Ack) &&
             !segment.Has(TcpFlags.Rst) && (connection.Flags & ConnectionFlags.FastOpen) == 0)
             Report(connection, segment.Timestamp,
-                $"{Side(connection, facts.FromOriginator)} sent a SYN-ACK carrying {segment.PayloadLength} bytes without TCP Fast Open.");
+                static sent => $"{ConnectionIdentity.Format(sent.Address, sent.Port)} sent a SYN-ACK carrying {sent.Bytes} bytes without TCP Fast Open.",
+                facts.FromOriginator
+                    ? (Address: connection.OriginatorAddress, Port: connection.OriginatorPort, Bytes: segment.PayloadLength)
+                    : (Address: connection.ResponderAddress, Port: connection.ResponderPort, Bytes: segment.PayloadLength));
     }
 }
