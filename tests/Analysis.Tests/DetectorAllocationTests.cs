@@ -77,6 +77,54 @@ public class DetectorAllocationTests
         Assert.True(allocatedPerHalf.Min() == 0, $"bytes allocated per half of the round: {string.Join(", ", allocatedPerHalf)}");
     }
 
+    /// <summary>
+    /// A client cycling through its ports fast enough to come back within 2MSL: each connection closes, and a new SYN
+    /// reuses its 4-tuple while the client holds it in TIME_WAIT, one port-reuse-time-wait anomaly each.
+    /// </summary>
+    [Fact]
+    public void PortReusesPastTheListingLimit_AreCountedWithoutAllocating()
+    {
+        const int PerRound = 3_000;
+        var segments = Enumerable.Range(0, 3 * PerRound).SelectMany(ClosedThenReused).ToArray();
+        int perConnection = segments.Length / (3 * PerRound);
+        var engine = new AnomalyEngine();
+        var tracker = new ConnectionTracker(new AnalysisOptions { MaxConnections = 2_000 }, new ConnectionStatistics());
+        tracker.AddObserver(engine);
+        int index = 0;
+        for (; index < 2 * PerRound * perConnection; index++)
+            tracker.Process(segments[index]);
+        long notListedBefore = engine.NotListed[AnomalyCatalogue.PortReuseTimeWait];
+
+        var allocatedPerHalf = new long[2];
+        for (int half = 0; half < 2; half++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int end = index + PerRound / 2 * perConnection; index < end; index++)
+                tracker.Process(segments[index]);
+            allocatedPerHalf[half] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(PerRound, engine.NotListed[AnomalyCatalogue.PortReuseTimeWait] - notListedBefore);
+        Assert.Equal(DetectorLimits.MaxListedPerKind, engine.Anomalies.Count(a => a.Id == AnomalyCatalogue.PortReuseTimeWait));
+        Assert.True(allocatedPerHalf.Min() == 0, $"bytes allocated per half of the round: {string.Join(", ", allocatedPerHalf)}");
+    }
+
+    private static IEnumerable<TcpSegment> ClosedThenReused(int i)
+    {
+        var conversation = new TcpConversation(clientAddress: "172.16.0.1", clientPort: (ushort)(1024 + i % 60000),
+            clientIsn: (uint)(i * 7919), serverIsn: (uint)(i * 104729), startSeconds: 1_700_000_000 + i * 0.01);
+        var (client, server) = (conversation.Client, conversation.Server);
+        client.Syn();
+        server.SynAck();
+        client.Ack();
+        client.Fin();
+        server.Fin();
+        client.Ack(); // the client holds the 4-tuple in TIME_WAIT
+        client.Reopen(client.NextSeq + 100_000);
+        client.Syn();
+        return conversation.Segments;
+    }
+
     private static TcpSegment SynWithData(int i)
     {
         var conversation = new TcpConversation(clientAddress: $"10.{i / 62500}.{i / 250 % 250}.{i % 250 + 1}",

@@ -10,8 +10,11 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// </summary>
 internal sealed class PortReuseTimeWaitDetector(AnomalyEngine engine) : AnomalyDetector(engine)
 {
-    /// <summary>Set when a connection ends because its 4-tuple was reused while in TIME_WAIT; the very next segment opens the new one.</summary>
-    private (string PreviousUid, string Holder, PacketTime Since)? _reused;
+    /// <summary>
+    /// Set when a connection ends because its 4-tuple was reused while in TIME_WAIT; the very next segment opens the new
+    /// one. Without the strings once the kind's listing is full: the reuse is then only counted.
+    /// </summary>
+    private (string? PreviousUid, string? Holder, PacketTime Since)? _reused;
 
     public override DetectorInterests Interests => DetectorInterests.Finished | DetectorInterests.SynOrRstSegments;
 
@@ -22,6 +25,11 @@ internal sealed class PortReuseTimeWaitDetector(AnomalyEngine engine) : AnomalyD
         bool originatorWaits = connection.OriginatorState == RfcState.TimeWait;
         if (!originatorWaits && connection.ResponderState != RfcState.TimeWait)
             return;
+        if (Engine.OnlyCounts(AnomalyCatalogue.PortReuseTimeWait))
+        {
+            _reused = (null, null, connection.LastSeen);
+            return;
+        }
         var identity = connection.Identity;
         _reused = (identity.Uid, originatorWaits ? identity.Originator : identity.Responder, connection.LastSeen);
     }
@@ -33,6 +41,11 @@ internal sealed class PortReuseTimeWaitDetector(AnomalyEngine engine) : AnomalyD
         _reused = null;
         if (!facts.OpenedConnection)
             return;
+        if (reused.PreviousUid is null || reused.Holder is null)
+        {
+            Engine.CountNotListed(AnomalyCatalogue.PortReuseTimeWait);
+            return;
+        }
         var uid = connection.Uid;
         var anomaly = Engine.GetOrCreate(AnomalyCatalogue.PortReuseTimeWait, AnomalyLevel.Connection, uid, segment.Timestamp);
         anomaly.Count = 1;
