@@ -125,6 +125,58 @@ public class DetectorAllocationTests
         return conversation.Segments;
     }
 
+    /// <summary>
+    /// Keep-alive probes that nobody answers, on 3,000 idle connections: each becomes a keepalive-dead-peer anomaly at
+    /// its second probe, and past the first 1,000 those are only counted. The probes that follow on those must not
+    /// rewrite the figures of anomalies nobody reads (624 bytes a probe, before).
+    /// </summary>
+    [Fact]
+    public void ProbesOnDeadPeersPastTheListingLimit_AllocateNothing()
+    {
+        const int Connections = 3_000;
+        var conversations = Enumerable.Range(0, Connections).Select(i => new TcpConversation(clientAddress: "172.16.0.1",
+            clientPort: (ushort)(10_000 + i), clientIsn: (uint)(i * 7919), serverIsn: (uint)(i * 104729),
+            startSeconds: 1_700_000_000 + i * 0.001)).ToArray();
+        var opened = new List<TcpSegment>();
+        var probes = new List<TcpSegment>[4];
+        foreach (var conversation in conversations)
+        {
+            conversation.Client.Syn();
+            conversation.Server.SynAck();
+            conversation.Client.Ack();
+            opened.AddRange(conversation.Segments);
+        }
+        for (int round = 0; round < probes.Length; round++)
+        {
+            probes[round] = [];
+            foreach (var conversation in conversations)
+            {
+                conversation.Wait(10);
+                var client = conversation.Client;
+                probes[round].Add(client.Raw(TcpFlags.Ack, client.NextSeq - 1, client.AckNumber));
+            }
+        }
+        var engine = new AnomalyEngine();
+        var tracker = new ConnectionTracker(new AnalysisOptions(), new ConnectionStatistics());
+        tracker.AddObserver(engine);
+        foreach (var segment in opened.Concat(probes[0]).Concat(probes[1]).OrderBy(s => s.Timestamp))
+            tracker.Process(segment);
+
+        var allocated = new long[2];
+        for (int round = 2; round < 4; round++)
+        {
+            // The connections whose anomaly is only counted: the first 1,000 reached their second probe first.
+            var measured = probes[round].Skip(DetectorLimits.MaxListedPerKind).OrderBy(s => s.Timestamp).ToArray();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var segment in measured)
+                tracker.Process(segment);
+            allocated[round - 2] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(Connections - DetectorLimits.MaxListedPerKind, engine.NotListed[AnomalyCatalogue.KeepaliveDeadPeer]);
+        Assert.True(allocated.Min() == 0, $"bytes allocated per round of probes: {string.Join(", ", allocated)}");
+    }
+
     private static TcpSegment SynWithData(int i)
     {
         var conversation = new TcpConversation(clientAddress: $"10.{i / 62500}.{i / 250 % 250}.{i % 250 + 1}",

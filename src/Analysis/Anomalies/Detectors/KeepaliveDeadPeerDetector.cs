@@ -40,13 +40,18 @@ internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine) : AnomalyD
         {
             var identity = connection.Identity;
             probing.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.KeepaliveDeadPeer, AnomalyLevel.Connection, identity.Uid, segment.Timestamp);
-            probing.Anomaly.AddEvidence(identity.Uid);
-            probing.Anomaly.Details["prober"] = facts.FromOriginator ? identity.Originator : identity.Responder;
-            probing.Anomaly.Details["silent_peer"] = facts.FromOriginator ? identity.Responder : identity.Originator;
-            Describe(probing.Anomaly, probing.Unanswered, ending: null);
+            // Past the kind's listing limit the anomaly is only counted (and marks the probing reported): nobody reads
+            // its details, so they are not written, now or at each probe after.
+            if (probing.Anomaly.Listed)
+            {
+                probing.Anomaly.AddEvidence(identity.Uid);
+                probing.Anomaly.Details["prober"] = facts.FromOriginator ? identity.Originator : identity.Responder;
+                probing.Anomaly.Details["silent_peer"] = facts.FromOriginator ? identity.Responder : identity.Originator;
+                Describe(probing.Anomaly, probing.Unanswered, ending: null);
+            }
             Engine.Raise(probing.Anomaly);
         }
-        else if (probing.Anomaly is not null)
+        else if (probing.Anomaly is { Listed: true })
         {
             probing.Anomaly.LastSeen = segment.Timestamp;
             Describe(probing.Anomaly, probing.Unanswered, ending: null);
@@ -60,7 +65,7 @@ internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine) : AnomalyD
             return;
         foreach (var side in (ReadOnlySpan<bool>)[true, false])
         {
-            if (!_probing.Remove((connection.Id, side), out var probing) || probing.Anomaly is null)
+            if (!_probing.Remove((connection.Id, side), out var probing) || probing.Anomaly is not { Listed: true })
                 continue;
             bool reset = connection.OriginatorState == RfcState.Closed && connection.ResponderState == RfcState.Closed &&
                          connection.History.Contains(side ? 'R' : 'r');

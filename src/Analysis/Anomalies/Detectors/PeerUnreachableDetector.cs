@@ -55,7 +55,8 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
             {
                 own.EndedWithRst = true;
                 _chains[ownKey] = own;
-                Describe(own);
+                if (own.Anomaly.Listed)
+                    Describe(own);
             }
         }
         if (!facts.Retransmission)
@@ -81,12 +82,17 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
         if (chain.Anomaly is null && chain.Growing && chain.Retransmissions >= Settings.PeerUnreachableRetransmissions)
         {
             chain.Anomaly = Engine.GetOrCreate(AnomalyCatalogue.PeerUnreachable, AnomalyLevel.Connection, chain.Connection.Uid, segment.Timestamp);
-            chain.Anomaly.AddEvidence(chain.Connection.Uid);
-            chain.Anomaly.Details["sender"] = facts.FromOriginator ? chain.Connection.Originator : chain.Connection.Responder;
-            Describe(chain);
+            // Past the kind's listing limit the anomaly is only counted (and marks the chain reported): nobody reads
+            // its details, so they are not written, now or at each retransmission after.
+            if (chain.Anomaly.Listed)
+            {
+                chain.Anomaly.AddEvidence(chain.Connection.Uid);
+                chain.Anomaly.Details["sender"] = facts.FromOriginator ? chain.Connection.Originator : chain.Connection.Responder;
+                Describe(chain);
+            }
             Engine.Raise(chain.Anomaly);
         }
-        else if (chain.Anomaly is not null)
+        else if (chain.Anomaly is { Listed: true })
             Describe(chain);
         ref var kept = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, key, out bool existed);
         kept = chain;

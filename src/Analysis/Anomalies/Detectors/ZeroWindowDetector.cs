@@ -142,6 +142,12 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
                 _reported.Add(stall);
         }
         var anomaly = stall.Anomaly;
+        if (!anomaly.Listed)
+        {
+            // Past the kind's listing limit: only counted, once; its figures and sentence would be read by nobody.
+            Engine.Raise(anomaly);
+            return;
+        }
         double seconds = stalled / 1e9;
         anomaly.LastSeen = PacketTime.Max(anomaly.LastSeen, new PacketTime(now));
         anomaly.Count = stall.Stalls;
