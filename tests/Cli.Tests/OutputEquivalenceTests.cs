@@ -29,14 +29,8 @@ public class OutputEquivalenceTests
 
     [Theory]
     [MemberData(nameof(Traces))]
-    public void Holding_unanswered_syns_changes_no_output(string trace)
-    {
-        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
-        var held = Analyse(path, Unoptimised with { HoldUnansweredSyns = true });
-        var expanded = Analyse(path, Unoptimised);
-
-        Assert.Equal(expanded, held);
-    }
+    public void Holding_unanswered_syns_changes_no_output(string trace) =>
+        AssertSameOutput(trace, Unoptimised, Unoptimised with { HoldUnansweredSyns = true });
 
     /// <summary>
     /// Parking at every tick of the clock packs every idle connection it can after each packet and unpacks it at its
@@ -44,14 +38,8 @@ public class OutputEquivalenceTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Traces))]
-    public void Parking_idle_connections_changes_no_output(string trace)
-    {
-        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
-        var parked = Analyse(path, Unoptimised with { ParkIdleAfterSeconds = 0 });
-        var unparked = Analyse(path, Unoptimised);
-
-        Assert.Equal(unparked, parked);
-    }
+    public void Parking_idle_connections_changes_no_output(string trace) =>
+        AssertSameOutput(trace, Unoptimised, Unoptimised with { ParkIdleAfterSeconds = 0 });
 
     /// <summary>
     /// Without transitions kept (as the summary runs), a parked IPv4 connection leaves its slot for the packed pool,
@@ -61,12 +49,8 @@ public class OutputEquivalenceTests
     [MemberData(nameof(Traces))]
     public void Packing_parked_connections_out_of_their_slots_changes_no_output(string trace)
     {
-        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
         var withoutTransitions = Unoptimised with { RecordTransitions = false };
-        var packed = Analyse(path, withoutTransitions with { ParkIdleAfterSeconds = 0 });
-        var unpacked = Analyse(path, withoutTransitions);
-
-        Assert.Equal(unpacked, packed);
+        AssertSameOutput(trace, withoutTransitions, withoutTransitions with { ParkIdleAfterSeconds = 0 });
     }
 
     /// <summary>
@@ -79,23 +63,20 @@ public class OutputEquivalenceTests
     [MemberData(nameof(Traces))]
     public void Packing_handshakes_in_a_full_table_changes_no_output(string trace)
     {
-        var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
         var smallTable = Unoptimised with { RecordTransitions = false, MaxConnections = 4 };
-        var packed = Analyse(path, smallTable with { ParkIdleAfterSeconds = 0 });
-        var unpacked = Analyse(path, smallTable);
-
-        Assert.Equal(unpacked, packed);
+        AssertSameOutput(trace, smallTable, smallTable with { ParkIdleAfterSeconds = 0 });
     }
 
     [Theory]
     [MemberData(nameof(Traces))]
-    public void Reading_on_a_second_thread_changes_no_output(string trace)
+    public void Reading_on_a_second_thread_changes_no_output(string trace) =>
+        AssertSameOutput(trace, Defaults, Defaults, readOnSecondThread: true);
+
+    /// <summary>The trace's whole output with <paramref name="optimised"/> equals its output with <paramref name="plain"/> on one thread.</summary>
+    private static void AssertSameOutput(string trace, AnalysisOptions plain, AnalysisOptions optimised, bool readOnSecondThread = false)
     {
         var path = Path.IsPathRooted(trace) ? trace : Path.Combine(Repository.Root, trace);
-        var oneThread = Analyse(path, Defaults);
-        var twoThreads = Analyse(path, Defaults, readOnSecondThread: true);
-
-        Assert.Equal(oneThread, twoThreads);
+        Assert.Equal(Analyse(path, plain), Analyse(path, optimised, readOnSecondThread));
     }
 
     /// <summary>A capture cut short inside a record: the same connections before the cut, the same one-line problem.</summary>
