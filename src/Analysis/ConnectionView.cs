@@ -58,7 +58,10 @@ public readonly ref struct ConnectionView
     public double Duration => PacketTime.Max(_detail.Zeek.LastTime, _connection.FirstSeen).SecondsSince(_connection.FirstSeen);
 
     /// <summary>False when all the connection's packets share one timestamp: Zeek then leaves duration and byte counts unset.</summary>
-    public bool HasDuration => Duration > 0;
+    public bool HasDuration => IsDuration(Duration);
+
+    /// <summary>Zeek writes a duration (and the byte counts with it) only when the packets' times differ.</summary>
+    public static bool IsDuration(double seconds) => seconds > 0;
 
     public ulong OriginatorBytes => ZeekTcpModel.Size(_detail.Zeek.Get(Orig), _detail.Zeek.Get(Resp));
     public ulong ResponderBytes => ZeekTcpModel.Size(_detail.Zeek.Get(Resp), _detail.Zeek.Get(Orig));
@@ -140,7 +143,7 @@ public readonly ref struct ConnectionView
         var resp = changes[..CopyTransitions(originator: false, changes)].ToArray();
 
         double duration = Duration;
-        bool hasDuration = duration > 0; // HasDuration, without working the duration out twice
+        bool hasDuration = IsDuration(duration);
         return new ConnectionRecord
         {
             Start = Start,

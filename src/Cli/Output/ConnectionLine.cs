@@ -30,7 +30,7 @@ internal struct ConnectionLine
     public TransitionList Transitions;
 
     /// <summary>Zeek leaves duration and byte counts out when every packet has one timestamp (<see cref="ConnectionView.HasDuration"/>).</summary>
-    public readonly bool HasDuration => Duration > 0;
+    public readonly bool HasDuration => ConnectionView.IsDuration(Duration);
 
     public void CopyFrom(in ConnectionView connection)
     {
