@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
@@ -42,26 +43,40 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
 
     public override DetectorInterests Interests => DetectorInterests.Segments | DetectorInterests.Finished;
 
+    /// <summary>
+    /// Nearly every segment is neither a retransmission nor near a chain, and returns here. The work is in methods of
+    /// their own because their locals hold references, which the JIT zeroes on entry to the method that declares them:
+    /// 576 bytes per segment when it was all one method, and 3.1% of the tracking thread's samples on the 5M-packet bench
+    /// trace (1.0% split).
+    /// </summary>
     public override void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
     {
         if (ChainsNear(connection.Id) > 0)
-        {
-            // The other side is alive: whatever it was retransmitting into the void got through after all.
-            var peerKey = (connection.Id, !facts.FromOriginator);
-            if (_chains.TryGetValue(peerKey, out var peerChain) && peerChain.Anomaly is null)
-                Forget(peerKey);
-            var ownKey = (connection.Id, facts.FromOriginator);
-            if (segment.Has(TcpFlags.Rst) && _chains.TryGetValue(ownKey, out var own) && own.Anomaly is not null)
-            {
-                own.EndedWithRst = true;
-                _chains[ownKey] = own;
-                if (own.Anomaly.Listed)
-                    Describe(own);
-            }
-        }
-        if (!facts.Retransmission)
-            return;
+            SeenNearChains(connection, segment, facts);
+        if (facts.Retransmission)
+            Retransmitted(connection, segment, facts);
+    }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SeenNearChains(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
+    {
+        // The other side is alive: whatever it was retransmitting into the void got through after all.
+        var peerKey = (connection.Id, !facts.FromOriginator);
+        if (_chains.TryGetValue(peerKey, out var peerChain) && peerChain.Anomaly is null)
+            Forget(peerKey);
+        var ownKey = (connection.Id, facts.FromOriginator);
+        if (segment.Has(TcpFlags.Rst) && _chains.TryGetValue(ownKey, out var own) && own.Anomaly is not null)
+        {
+            own.EndedWithRst = true;
+            _chains[ownKey] = own;
+            if (own.Anomaly.Listed)
+                Describe(own);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Retransmitted(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts)
+    {
         var key = (connection.Id, facts.FromOriginator);
         long now = segment.Timestamp.UnixNanoseconds;
         if (!_chains.TryGetValue(key, out var chain) || chain.Sequence != segment.Sequence)
