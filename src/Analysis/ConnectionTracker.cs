@@ -192,6 +192,7 @@ public sealed class ConnectionTracker : IStateMachineListener
 
         bool opened = index == createdIndex;
         var facts = Classify(detail, sender, segment, opened);
+        bool badChecksum = false;
         if (ZeekTcpModel.Process(ref detail.Zeek, ref connection.Originator, sender, segment, _ranges))
         {
             if (sender == Side.A) connection.PacketsA++;
@@ -201,13 +202,13 @@ public sealed class ConnectionTracker : IStateMachineListener
         else
         {
             SegmentsIgnoredForChecksum++;
-            facts = facts with { BadChecksum = true };
+            badChecksum = true;
         }
 
         Requeue(index, segment.Timestamp);
         if (_observers.Length > 0)
         {
-            facts = facts with { FromOriginator = sender == connection.Originator };
+            facts = facts.Seen(fromOriginator: sender == connection.Originator, badChecksum);
             var view = new ConnectionView(ref connection, ref detail, _transitions, FinishReason.Open);
             foreach (var observer in _observers)
                 observer.OnSegment(view, segment, facts);
@@ -376,15 +377,13 @@ public sealed class ConnectionTracker : IStateMachineListener
         bool zeroWindowProbe = !syn && !rst && to.HasSent && to.Window == 0 && (probeShaped || length > 0);
         bool retransmission = !opened && from.HasSent && length > 0 && !syn && !probeShaped &&
                               !SequenceNumbers.IsAfter(segment.Sequence + (uint)length, from.SendNext);
-        return new SegmentFacts
-        {
-            OpenedConnection = opened,
-            RetransmittedSyn = syn && !rst && from.HasIsn && from.HasSent && segment.Sequence == from.Isn,
-            Retransmission = retransmission,
-            KeepAlive = probeShaped && !zeroWindowProbe,
-            ZeroWindow = segment.Window == 0 && !rst,
-            ZeroWindowProbe = zeroWindowProbe,
-        };
+        return SegmentFacts.Of(
+            openedConnection: opened,
+            retransmittedSyn: syn && !rst && from.HasIsn && from.HasSent && segment.Sequence == from.Isn,
+            retransmission: retransmission,
+            keepAlive: probeShaped && !zeroWindowProbe,
+            zeroWindow: segment.Window == 0 && !rst,
+            zeroWindowProbe: zeroWindowProbe);
     }
 
     /// <summary>Moves the packet clock forward (live capture calls this when traffic is idle) and fires due timers.</summary>
