@@ -216,8 +216,8 @@ public sealed class ConnectionTracker : IStateMachineListener
         _current = -1;
         if (_table[index].Syn.Holdable)
             HoldIfOnlyItsSyn(index, sender, segment, opened);
-        if (_table[index].Queue == ExpiryQueue.Handshake)
-            ParkHandshakeUnderPressure(index);
+        if (_table[index].Queue is ExpiryQueue.Handshake or ExpiryQueue.Closed)
+            ParkUnderPressure(index);
     }
 
     /// <summary>
@@ -317,23 +317,26 @@ public sealed class ConnectionTracker : IStateMachineListener
     }
 
     /// <summary>
-    /// While handshakes pending fill a sixteenth of the table or more, a handshake is parked as soon as its packet is
-    /// through. That is a SYN flood: answered with SYN-ACKs (cookies), its handshakes take a detail each and their
-    /// clients never come back. Legitimate handshakes complete within a round trip, so they are never that many (a
-    /// server opening 100,000 connections a second over a 100 ms path has 10,000 pending), and are not parked and
-    /// unparked on their way to ESTABLISHED. Waiting until the flood's handshakes are idle instead would mean walking
-    /// the Handshake queue, most of it the flood's unanswered SYNs (held in their slots already): a cache miss apiece,
-    /// and half as much time again on the 10M-SYN flood (medians of 4 rounds, 8.6 s and 13.3 s).
+    /// While handshakes pending, or connections closed and lingering, fill a sixteenth of the table or more, each is
+    /// parked as soon as its packet is through. Handshakes that many are a SYN flood answered with SYN-ACKs (cookies):
+    /// each takes a detail and its client never comes back. Closed connections that many are a flood of refused SYNs
+    /// (a port scan, a flood at a closed port) or of lone RSTs: each lingers for its stragglers
+    /// (<see cref="AnalysisOptions.ClosedLingerSeconds"/>) with a detail it will not need. Legitimate handshakes complete
+    /// within a round trip, so they are never that many (a server opening 100,000 connections a second over a 100 ms
+    /// path has 10,000 pending), and are not parked and unparked on their way to ESTABLISHED. Waiting until the flood's
+    /// handshakes are idle instead would mean walking the Handshake queue, most of it the flood's unanswered SYNs (held
+    /// in their slots already): a cache miss apiece, and half as much time again on the 10M-SYN flood (medians of 4
+    /// rounds, 8.6 s and 13.3 s).
     /// </summary>
-    private void ParkHandshakeUnderPressure(int index)
+    private void ParkUnderPressure(int index)
     {
         ref var connection = ref _table[index];
         if (connection.HasDetail && _parkAfterNs >= 0 &&
-            _table.CountIn(ExpiryQueue.Handshake) >= _table.MaxConnections / HandshakePressureShare)
+            _table.CountIn(connection.Queue) >= _table.MaxConnections / PressureShare)
             Park(index);
     }
 
-    private const int HandshakePressureShare = 16;
+    private const int PressureShare = 16;
 
     /// <summary>Parks a connection's detail, out of its slot when it fits; counted, and left as it is when packing would not be exact.</summary>
     private void Park(int index)

@@ -1,3 +1,4 @@
+using TcpState.Analysis.Connections;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
 
@@ -182,6 +183,44 @@ public class ParkingTests
         tracker.Finish();
         unparked.Finish();
         Assert.Equal(RfcState.Established, Assert.Single(sink.Records).OriginatorState);
+        Assert.Equal(Summarise(unparkedSink), Summarise(sink));
+    }
+
+    /// <summary>
+    /// A flood of refused SYNs (a scan of closed ports): each connection is CLOSED on both sides at the server's RST and
+    /// lingers for stragglers. Once closed connections fill a sixteenth of the table (here, of eight: any), each is parked
+    /// as the RST passes, and stays in the Closed queue: a straggler brings it back and it is parked again, and it is
+    /// written when its linger runs out, as it is without parking. Linux refuses with sequence number 0 (the SYN carried
+    /// no ACK to take one from), which Zeek numbers from 2^32 - 1.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Under_pressure_a_refused_connection_is_parked_at_once_and_lingers_as_closed(bool sequenceZero)
+    {
+        var conversation = new TcpConversation();
+        conversation.Client.Syn();
+        conversation.Server.Rst(seq: sequenceZero ? 0 : null);
+        conversation.Wait(1);
+        conversation.Server.Rst(seq: sequenceZero ? 0 : null);
+        var options = WithoutTransitions with { MaxConnections = 8 };
+        var (sink, unparkedSink) = (new RecordingSink(), new RecordingSink());
+        var tracker = new ConnectionTracker(options, sink);
+        var unparked = new ConnectionTracker(options with { ParkIdleAfterSeconds = null }, unparkedSink);
+        foreach (var segment in conversation.Segments)
+        {
+            tracker.Process(segment);
+            unparked.Process(segment);
+            Assert.Equal(segment.Has(TcpFlags.Rst) ? 1 : 0, tracker.ParkedConnections);
+        }
+        Assert.Equal(0, tracker.ParksRefused);
+
+        foreach (double seconds in (ReadOnlySpan<double>)[4.5, 5.5])
+        {
+            tracker.AdvanceTime(Later(conversation, seconds));
+            unparked.AdvanceTime(Later(conversation, seconds));
+        }
+        Assert.Equal(FinishReason.Closed, Assert.Single(sink.Records).FinishReason);
         Assert.Equal(Summarise(unparkedSink), Summarise(sink));
     }
 

@@ -18,7 +18,7 @@ namespace TcpState.Analysis.Connections;
 /// <see cref="TryPack"/> checks each against what it is before leaving it out: an endpoint's last ACK is its peer's
 /// SND.NXT (everything sent was acknowledged; for a peer that sent nothing, one past Zeek's start for it), and the
 /// one-time history letters seen are those the history shows. A connection that does not fit (IPv6, transitions kept,
-/// anything out of range) stays parked in its slot. The <see cref="ParkedDetail"/> it re-encodes is itself checked
+/// a RST sent, anything out of range) stays parked in its slot. The <see cref="ParkedDetail"/> it re-encodes is itself checked
 /// byte for byte, so both steps are exact.
 /// </para>
 /// </summary>

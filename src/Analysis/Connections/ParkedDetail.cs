@@ -8,10 +8,11 @@ namespace TcpState.Analysis.Connections;
 /// <summary>
 /// A quiet connection's <see cref="ConnectionDetail"/> in a fifth of the space. Most of a detail is predictable once
 /// a connection has settled — Zeek's sequence space starts at the ISN and ends where the RFC track's does, nothing is
-/// out of order, no RST and at most one FIN was sent — so only what cannot be predicted is kept. Whether the prediction holds
-/// is not argued field by field: <see cref="ParkedPool.TryPack"/> unpacks what it packed and compares every byte with
-/// the original, and a connection whose detail does not come back identical simply stays unpacked. Unparking is
-/// therefore exact by construction, and the output cannot tell whether a connection was ever parked.
+/// out of order, at most one FIN and three RSTs were sent, each at SND.NXT — so only what cannot be predicted is kept.
+/// Whether the prediction holds is not argued field by field: <see cref="ParkedPool.TryPack"/> unpacks what it packed
+/// and compares every byte with the original, and a connection whose detail does not come back identical simply stays
+/// unpacked. Unparking is therefore exact by construction, and the output cannot tell whether a connection was ever
+/// parked.
 /// </summary>
 /// <remarks>Packed to two-byte alignment: 80 bytes where natural alignment made 84.</remarks>
 [StructLayout(LayoutKind.Sequential, Pack = 2)]
@@ -32,8 +33,13 @@ internal struct ParkedDetail
     public HistoryLetters History;
     public byte HistoryLength;
 
-    /// <summary>Zeek's FirstPacketSeen in the low two bits, IsPartial in the third.</summary>
+    /// <summary>
+    /// Zeek's FirstPacketSeen in the low two bits, IsPartial in the third, then each endpoint's RSTs sent (up to three;
+    /// two bits each, A's first): a connection reset or refused is closed, and parked under a flood of them.
+    /// </summary>
     public byte ZeekBits;
+
+    public const int MaxRsts = 3, RstShiftA = 3, RstShiftB = 5;
 
     [InlineArray(HistoryCapacity)]
     public struct HistoryLetters
@@ -56,6 +62,11 @@ internal struct ParkedEndpoint
     /// its last packet when that fits and the first does not (a long connection's close).
     /// </summary>
     public uint TransitionAge;
+
+    /// <summary>
+    /// <see cref="TransitionAge"/> of an endpoint that never changed state: the CLOSED port that refuses a SYN with RST.
+    /// </summary>
+    public const uint NeverTransitioned = uint.MaxValue;
 
     public ushort Window;
     public ushort Retransmissions;
@@ -154,7 +165,10 @@ internal sealed class ParkedPool
         parked.HistoryLength = (byte)history.Length;
         for (int i = 0; i < history.Length; i++)
             parked.History[i] = (byte)history[i];
-        parked.ZeekBits = (byte)(detail.Zeek.FirstPacketSeen | (detail.Zeek.IsPartial ? 4 : 0));
+        if (detail.Zeek.A.RstCount is < 0 or > ParkedDetail.MaxRsts || detail.Zeek.B.RstCount is < 0 or > ParkedDetail.MaxRsts)
+            return false;
+        parked.ZeekBits = (byte)(detail.Zeek.FirstPacketSeen | (detail.Zeek.IsPartial ? 4 : 0) |
+                                 detail.Zeek.A.RstCount << ParkedDetail.RstShiftA | detail.Zeek.B.RstCount << ParkedDetail.RstShiftB);
         return true;
     }
 
@@ -167,10 +181,12 @@ internal sealed class ParkedPool
         if (!track.HasIsn && (track.Isn != 0 || zeek.StartSeq is < 0 or > uint.MaxValue))
             return false;
         long age = track.LastTransitionTime.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
-        if (age is < 0 or > uint.MaxValue)
+        if (track.LastTransitionTime == default)
+            age = ParkedEndpoint.NeverTransitioned;
+        else if (age is < 0 or >= ParkedEndpoint.NeverTransitioned)
         {
             age = connection.LastSeen.UnixNanoseconds - track.LastTransitionTime.UnixNanoseconds;
-            if (age is < 0 or > uint.MaxValue)
+            if (age is < 0 or >= ParkedEndpoint.NeverTransitioned)
                 return false;
             parked.Flags = ParkedEndpoint.Bits.TransitionBeforeLastPacket;
         }
@@ -200,8 +216,10 @@ internal sealed class ParkedPool
     public static void Unpack(in Connection connection, in ParkedDetail parked, ref ConnectionDetail detail)
     {
         ConnectionDetail.Reset(ref detail);
-        UnpackEndpoint(connection, parked.A, parked.B, connection.PacketsB, ref detail.A, ref detail.Zeek.A);
-        UnpackEndpoint(connection, parked.B, parked.A, connection.PacketsA, ref detail.B, ref detail.Zeek.B);
+        int rstsA = parked.ZeekBits >> ParkedDetail.RstShiftA & ParkedDetail.MaxRsts;
+        int rstsB = parked.ZeekBits >> ParkedDetail.RstShiftB & ParkedDetail.MaxRsts;
+        UnpackEndpoint(connection, parked.A, parked.B, connection.PacketsB, rstsA, rstsB, ref detail.A, ref detail.Zeek.A);
+        UnpackEndpoint(connection, parked.B, parked.A, connection.PacketsA, rstsB, rstsA, ref detail.B, ref detail.Zeek.B);
         detail.TransitionHead = parked.TransitionHead;
         detail.TransitionTail = parked.TransitionTail;
         detail.TransitionCount = parked.TransitionCount;
@@ -223,7 +241,7 @@ internal sealed class ParkedPool
     /// <paramref name="track"/> and <paramref name="zeek"/> arrive initial: <see cref="Unpack"/> has just reset the detail.
     /// </summary>
     private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer, uint peerPackets,
-        ref EndpointTrack track, ref ZeekEndpoint zeek)
+        int rsts, int peerRsts, ref EndpointTrack track, ref ZeekEndpoint zeek)
     {
         track.State = parked.State;
         track.PassiveOpen = (parked.Flags & ParkedEndpoint.Bits.PassiveOpen) != 0;
@@ -236,7 +254,8 @@ internal sealed class ParkedPool
         track.Window = parked.Window;
         track.OfferedScale = parked.OfferedScale;
         track.WindowShift = parked.WindowShift;
-        track.LastTransitionTime = (parked.Flags & ParkedEndpoint.Bits.TransitionBeforeLastPacket) != 0
+        track.LastTransitionTime = parked.TransitionAge == ParkedEndpoint.NeverTransitioned ? default
+            : (parked.Flags & ParkedEndpoint.Bits.TransitionBeforeLastPacket) != 0
             ? connection.LastSeen.AddNanoseconds(-parked.TransitionAge)
             : connection.FirstSeen.AddNanoseconds(parked.TransitionAge);
         if ((parked.Flags & ParkedEndpoint.Bits.PendingAtLastPacket) != 0)
@@ -253,12 +272,26 @@ internal sealed class ParkedPool
         zeek.Retransmissions = parked.Retransmissions;
         // Zeek's acknowledged point is the start of the sequence space until the peer acknowledges anything, and, for an
         // endpoint that has sent nothing, until the peer's second packet: its first is where Zeek took the start from.
-        // An endpoint that has sent nothing is last at its start.
+        // Zeek does not take the acknowledgment a RST carries, so a peer that sent nothing but RSTs acknowledged nothing.
+        // An endpoint that has sent nothing is last at its start; one with no ISN that sent only RSTs (SND.NXT never
+        // set: the closed port refusing a SYN) is last at its RST, one past the start Zeek took from it.
         uint start = parked.Isn;
-        bool peerAcknowledged = (peer.Flags & ParkedEndpoint.Bits.HasAcked) != 0 && (track.HasSent || peerPackets > 1);
-        zeek.InitSequence(start, track.HasSent ? parked.SendNext : start, peerAcknowledged ? peer.LastAck : start);
-        ulong sent = zeek.ToRelative(zeek.LastSeq, 0);
+        bool peerAcknowledged = (peer.Flags & ParkedEndpoint.Bits.HasAcked) != 0 && (track.HasSent || peerPackets > 1) &&
+                                peerPackets > peerRsts;
+        bool onlyRsts = rsts > 0 && !track.HasIsn && parked.SendNext == 0;
+        uint last = !track.HasSent ? start : onlyRsts ? start + 1 : parked.SendNext;
+        zeek.InitSequence(start, last, peerAcknowledged ? peer.LastAck : start);
+        // Counted from the start, the RST-only endpoint is one on, even where its RST's sequence number was 0 (Linux
+        // refusing a SYN) and the start before it is 2^32 - 1.
+        ulong sent = onlyRsts ? 1 : zeek.ToRelative(zeek.LastSeq, 0);
         ulong acknowledged = zeek.ToRelative(zeek.AckSeq, 0);
+        if (rsts > 0)
+        {
+            // Its RSTs were where it was last, where a RST belongs (the last one's place is what Zeek keeps), and closed it.
+            zeek.RstCount = rsts;
+            zeek.LastRstHistorySeq = sent;
+            zeek.DidClose = true;
+        }
         if ((parked.Flags & ParkedEndpoint.Bits.FinSent) != 0)
         {
             // The FIN took the last sequence number; Zeek counts no data past the octet before it.
