@@ -5,9 +5,12 @@ namespace TcpState.Bench.Generator;
 /// <summary>
 /// A spoofed SYN flood toward one listener: bare SYNs (no options, as flood tools send them) from distinct sources at a
 /// steady rate, and the listener answering a share of them with a SYN-cookie SYN-ACK (MSS only, never retransmitted:
-/// Linux keeps no state for it). Nobody answers the SYN-ACKs: the sources do not exist.
+/// Linux keeps no state for it). Nobody answers the SYN-ACKs: the sources do not exist. With <paramref name="refused"/>
+/// nothing listens on the port and the answer is the RST+ACK Linux sends for a closed port (sequence number 0, as the
+/// SYN carried no ACK to take one from).
 /// </summary>
-public sealed class FloodBurst(TraceWriter writer, SeededRandom random, long syns, double synsPerSecond, double answeredShare)
+public sealed class FloodBurst(TraceWriter writer, SeededRandom random, long syns, double synsPerSecond, double answeredShare,
+    bool refused = false)
 {
     public const long Finished = -1;
     private const ushort CookieMss = 1460;
@@ -22,6 +25,7 @@ public sealed class FloodBurst(TraceWriter writer, SeededRandom random, long syn
 
     public long SynsSent { get; private set; }
     public long SynAcksSent { get; private set; }
+    public long RstsSent { get; private set; }
 
     /// <summary>Sends the next packet of the flood at <paramref name="now"/>; returns when the next is due, or <see cref="Finished"/>.</summary>
     public long Step(long now)
@@ -30,9 +34,18 @@ public sealed class FloodBurst(TraceWriter writer, SeededRandom random, long syn
         if (_answerPending)
         {
             _answerPending = false;
-            writer.RawSegment(_pending, now, fromClient: false, random.NextUInt32(), _pendingSequence + 1,
-                TcpFlags.Syn | TcpFlags.Ack, 64240, TcpOptionLayout.MssOnly, CookieMss, 0);
-            SynAcksSent++;
+            if (refused)
+            {
+                writer.RawSegment(_pending, now, fromClient: false, 0, _pendingSequence + 1, TcpFlags.Rst | TcpFlags.Ack, 0,
+                    TcpOptionLayout.None, 0, 0);
+                RstsSent++;
+            }
+            else
+            {
+                writer.RawSegment(_pending, now, fromClient: false, random.NextUInt32(), _pendingSequence + 1,
+                    TcpFlags.Syn | TcpFlags.Ack, 64240, TcpOptionLayout.MssOnly, CookieMss, 0);
+                SynAcksSent++;
+            }
             return NextSyn();
         }
 

@@ -8,8 +8,9 @@ using TcpState.Bench.Generator;
 const string Usage = """
     usage:
       realistic  --packets N [--concurrency C] [--seed S] -o FILE   the realistic mix (bench/README.md says what is in it)
-      flood      --sources N [--rate SYNS_PER_S] [--answered SHARE] [--seed S] -o FILE
-                                                                   a pure spoofed SYN flood, N distinct IPv4 sources
+      flood      --sources N [--rate SYNS_PER_S] [--answered SHARE] [--answer synack|rst] [--seed S] -o FILE
+                                                                   a pure spoofed SYN flood, N distinct IPv4 sources,
+                                                                   a share answered by SYN cookies or, rst, refused
       concurrent --connections N [--rate PER_S] [--seed S] -o FILE  N connections opened and left open
     N may be written 5000000, 5m, 10M or 200k. A summary is printed, and written beside FILE as FILE.meta (key=value).
     """;
@@ -79,7 +80,13 @@ static int Run(string[] args)
             {
                 long sources = options.Number("--sources", 10_000_000);
                 double answered = options.Fraction("--answered", 0.25);
-                var flood = new FloodBurst(writer, random, sources, options.Number("--rate", 100_000), answered);
+                bool refused = options.Text("--answer") switch
+                {
+                    null or "synack" => false,
+                    "rst" => true,
+                    var other => throw new UsageException($"--answer is synack or rst, got '{other}'"),
+                };
+                var flood = new FloodBurst(writer, random, sources, options.Number("--rate", 100_000), answered, refused);
                 // One packet per step and at most two per source: the bound is 2 * sources steps.
                 long next = 0;
                 for (long step = 0; step < 2 * sources && next != FloodBurst.Finished; step++)

@@ -46,7 +46,10 @@ public sealed class TraceSummary(string mode, ulong seed, string path)
     {
         _connections = flood.SynsSent;
         _kinds.Add(("flood_syns", "spoofed SYNs", flood.SynsSent, $"one per distinct source, to {AddressPlan.FloodTarget}:{AddressPlan.FloodTargetPort}"));
-        _kinds.Add(("flood_syn_acks", "SYN-cookie SYN-ACKs", flood.SynAcksSent, $"the listener answers {answered:P0}"));
+        if (flood.RstsSent > 0)
+            _kinds.Add(("flood_rsts", "RST+ACK refusals", flood.RstsSent, $"the closed port answers {answered:P0}"));
+        else
+            _kinds.Add(("flood_syn_acks", "SYN-cookie SYN-ACKs", flood.SynAcksSent, $"the listener answers {answered:P0}"));
     }
 
     public void FromWriter(TraceWriter writer)
