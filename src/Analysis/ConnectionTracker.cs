@@ -513,19 +513,10 @@ public sealed class ConnectionTracker : IStateMachineListener
             _timeWaitRestarted = false;
             _table.Enqueue(index, ExpiryQueue.TimeWait);
         }
-        else if (IsClosedOnBothSides(connection, detail))
-            _table.Enqueue(index, ExpiryQueue.Closed);
-        else if (!connection.ReachedEstablished)
-            _table.Enqueue(index, ExpiryQueue.Handshake);
         else
-            _table.Enqueue(index, ExpiryQueue.Active);
+            _table.Enqueue(index, ExpiryQueues.Of(detail.A.State, detail.B.State, detail.A.HasSent || detail.B.HasSent,
+                detail.Get(connection.Originator).State, connection.ReachedEstablished));
     }
-
-    private static bool IsClosedOnBothSides(in Connection connection, in ConnectionDetail detail) =>
-        detail.A.State is RfcState.Closed or RfcState.Listen &&
-        detail.B.State is RfcState.Closed or RfcState.Listen &&
-        (detail.A.HasSent || detail.B.HasSent) &&
-        detail.Get(connection.Originator).State != RfcState.SynSent;
 
     private long Timeout(ExpiryQueue queue) => queue switch
     {

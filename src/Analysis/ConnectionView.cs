@@ -91,6 +91,9 @@ public readonly ref struct ConnectionView
     /// <summary>Both endpoints' transitions in the order they happened; <see cref="IsOriginator"/> says whose each is.</summary>
     internal TransitionLog.Enumerator Transitions => _transitions.Enumerate(_detail);
 
+    /// <summary>Everything tracked for the connection, for tests that check a packed one comes back byte for byte.</summary>
+    internal ref readonly ConnectionDetail Detail => ref _detail;
+
     public bool IsOriginator(Side side) => side == Orig;
 
     /// <summary>Transitions <see cref="CopyTransitions"/> may copy for one endpoint.</summary>

@@ -187,22 +187,34 @@ public class ParkingTests
     }
 
     /// <summary>
-    /// A flood of refused SYNs (a scan of closed ports): each connection is CLOSED on both sides at the server's RST and
-    /// lingers for stragglers. Once closed connections fill a sixteenth of the table (here, of eight: any), each is parked
-    /// as the RST passes, and stays in the Closed queue: a straggler brings it back and it is parked again, and it is
-    /// written when its linger runs out, as it is without parking. Linux refuses with sequence number 0 (the SYN carried
-    /// no ACK to take one from), which Zeek numbers from 2^32 - 1.
+    /// A flood of refused SYNs (a scan of closed ports), or of lone RSTs: each connection is CLOSED on both sides at the
+    /// RST and lingers for stragglers. Once closed connections fill a sixteenth of the table (here, of eight: any), each
+    /// is packed as the RST passes, and stays in the Closed queue (the packed form works it out from the states): a
+    /// straggler brings it back and it is packed again, and it is written when its linger runs out, as it is without
+    /// packing. While packed it comes back byte for byte, the RSTs each side sent included. Linux refuses with sequence
+    /// number 0 (the SYN carried no ACK to take one from), which Zeek numbers from 2^32 - 1.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Under_pressure_a_refused_connection_is_parked_at_once_and_lingers_as_closed(bool sequenceZero)
+    [InlineData("refused")]
+    [InlineData("refused with sequence number 0")]
+    [InlineData("lone RST")]
+    public void Under_pressure_a_closed_connection_is_packed_at_once_and_lingers_as_closed(string flood)
     {
         var conversation = new TcpConversation();
-        conversation.Client.Syn();
-        conversation.Server.Rst(seq: sequenceZero ? 0 : null);
-        conversation.Wait(1);
-        conversation.Server.Rst(seq: sequenceZero ? 0 : null);
+        if (flood == "lone RST")
+        {
+            conversation.Client.Rst(withAck: false);
+            conversation.Wait(1);
+            conversation.Client.Rst(withAck: false);
+        }
+        else
+        {
+            uint? sequence = flood == "refused" ? null : 0;
+            conversation.Client.Syn();
+            conversation.Server.Rst(seq: sequence);
+            conversation.Wait(1);
+            conversation.Server.Rst(seq: sequence);
+        }
         var options = WithoutTransitions with { MaxConnections = 8 };
         var (sink, unparkedSink) = (new RecordingSink(), new RecordingSink());
         var tracker = new ConnectionTracker(options, sink);
@@ -211,7 +223,8 @@ public class ParkingTests
         {
             tracker.Process(segment);
             unparked.Process(segment);
-            Assert.Equal(segment.Has(TcpFlags.Rst) ? 1 : 0, tracker.ParkedConnections);
+            Assert.Equal(segment.Has(TcpFlags.Rst) ? 1 : 0, tracker.PackedConnections);
+            Assert.Equal(DetailBytes(unparked), DetailBytes(tracker));
         }
         Assert.Equal(0, tracker.ParksRefused);
 
@@ -222,6 +235,14 @@ public class ParkingTests
         }
         Assert.Equal(FinishReason.Closed, Assert.Single(sink.Records).FinishReason);
         Assert.Equal(Summarise(unparkedSink), Summarise(sink));
+    }
+
+    private static string DetailBytes(ConnectionTracker tracker)
+    {
+        var seen = new List<string>();
+        tracker.ForEachConnection((in ConnectionView c) => seen.Add(Convert.ToHexString(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<ConnectionDetail>(in c.Detail)))));
+        return Assert.Single(seen);
     }
 
     /// <summary>A handshake normally completes within a round trip: one of a few pending is not parked on the way.</summary>

@@ -203,3 +203,18 @@ internal enum ExpiryQueue : byte
     /// <summary>Both sides closed; lingering briefly for late packets.</summary>
     Closed,
 }
+
+internal static class ExpiryQueues
+{
+    /// <summary>
+    /// The queue of a connection with no endpoint in TIME_WAIT: Closed once both endpoints are CLOSED (or LISTEN) after
+    /// something was sent and the originator is not still waiting on its SYN; before that Handshake until it reaches
+    /// ESTABLISHED, then Active. One rule for the tracker and for <see cref="PackedConnection"/>, which keeps no queue of
+    /// its own.
+    /// </summary>
+    public static ExpiryQueue Of(RfcState a, RfcState b, bool anySent, RfcState originatorState, bool reachedEstablished) =>
+        a is RfcState.Closed or RfcState.Listen && b is RfcState.Closed or RfcState.Listen && anySent &&
+        originatorState != RfcState.SynSent ? ExpiryQueue.Closed
+        : reachedEstablished ? ExpiryQueue.Active
+        : ExpiryQueue.Handshake;
+}

@@ -18,7 +18,7 @@ namespace TcpState.Analysis.Connections;
 /// <see cref="TryPack"/> checks each against what it is before leaving it out: an endpoint's last ACK is its peer's
 /// SND.NXT (everything sent was acknowledged; for a peer that sent nothing, one past Zeek's start for it), and the
 /// one-time history letters seen are those the history shows. A connection that does not fit (IPv6, transitions kept,
-/// a RST sent, anything out of range) stays parked in its slot. The <see cref="ParkedDetail"/> it re-encodes is itself checked
+/// anything out of range) stays parked in its slot. The <see cref="ParkedDetail"/> it re-encodes is itself checked
 /// byte for byte, so both steps are exact.
 /// </para>
 /// </summary>
@@ -49,8 +49,10 @@ internal struct PackedConnection
     private ushort _bits;
 
     private uint _ordinal;
-    public uint PacketsA;
-    public uint PacketsB;
+
+    /// <summary>Packets from A in the low 30 bits; the RSTs A sent (up to three) in the top two. So for B.</summary>
+    private uint _packetsA, _packetsB;
+
     private ulong _history;
     private PackedEndpoint _a;
     private PackedEndpoint _b;
@@ -58,6 +60,9 @@ internal struct PackedConnection
     private const ushort InUseMark = 0x8000;
     private const int FlagBits = 11;
     private const int OriginatorBit = 11, ReachedEstablishedBit = 12, ZeekBitsShift = 13;
+    private const int PacketBits = 30;
+    private const uint MaxPackets = (1u << PacketBits) - 1;
+    private const byte ZeekBitsWithoutRsts = 7;
 
     /// <summary>History letters that can be held: every letter Zeek's model writes, in five-bit codes.</summary>
     private static ReadOnlySpan<byte> Alphabet => "^SHADFRIQCWTGshadfriqcwtg"u8;
@@ -85,7 +90,7 @@ internal struct PackedConnection
     private static readonly ulong V4Mapped = IpAddress.FromIpv4(0).Low;
 
     /// <summary>
-    /// Packs a parked connection (a slot in the Active or Handshake queue, not holding a SYN) and its parked detail when
+    /// Packs a parked connection (a slot in the Active, Handshake or Closed queue, not holding a SYN) and its parked detail when
     /// every value fits its narrower field and what is left out is what it would be predicted to be; false leaves
     /// <paramref name="packed"/> meaningless.
     /// </summary>
@@ -95,9 +100,12 @@ internal struct PackedConnection
         ref readonly var key = ref connection.Key;
         long span = connection.LastSeen.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
         if (!key.AddressA.IsIpv4 || !key.AddressB.IsIpv4 || connection.Ordinal is < 0 or > uint.MaxValue ||
-            span is < 0 or > MaxSpanNanoseconds || (int)connection.Flags >= 1 << FlagBits || parked.ZeekBits > 7 ||
+            span is < 0 or > MaxSpanNanoseconds || (int)connection.Flags >= 1 << FlagBits ||
+            connection.PacketsA > MaxPackets || connection.PacketsB > MaxPackets ||
             parked.TransitionHead != -1 || parked.TransitionTail != -1 || parked.TransitionCount != 0 ||
-            connection.Syn.Holdable || connection.Queue != QueueOf(connection.ReachedEstablished) ||
+            connection.Syn.Holdable ||
+            connection.Queue != QueueOf(parked.A.State, parked.B.State, (parked.A.Flags | parked.B.Flags).HasFlag(ParkedEndpoint.Bits.HasSent),
+                connection.Originator == Side.A ? parked.A.State : parked.B.State, connection.ReachedEstablished) ||
             parked.A.LastAck != PredictedLastAck(parked.A, parked.B) || parked.B.LastAck != PredictedLastAck(parked.B, parked.A) ||
             !TryPackHistory(parked, out packed._history) ||
             !PackedEndpoint.TryPack(parked.A, out packed._a) || !PackedEndpoint.TryPack(parked.B, out packed._b))
@@ -110,12 +118,12 @@ internal struct PackedConnection
         packed._spanLow = (uint)span;
         packed._spanHigh = (ushort)(InUseMark | (ushort)(span >> 32));
         packed._ordinal = (uint)connection.Ordinal;
-        packed.PacketsA = connection.PacketsA;
-        packed.PacketsB = connection.PacketsB;
+        packed._packetsA = connection.PacketsA | (uint)(parked.ZeekBits >> ParkedDetail.RstShiftA & ParkedDetail.MaxRsts) << PacketBits;
+        packed._packetsB = connection.PacketsB | (uint)(parked.ZeekBits >> ParkedDetail.RstShiftB & ParkedDetail.MaxRsts) << PacketBits;
         packed._bits = (ushort)((ushort)connection.Flags |
                                 (connection.Originator == Side.B ? 1 << OriginatorBit : 0) |
                                 (connection.ReachedEstablished ? 1 << ReachedEstablishedBit : 0) |
-                                parked.ZeekBits << ZeekBitsShift);
+                                (parked.ZeekBits & ZeekBitsWithoutRsts) << ZeekBitsShift);
         return true;
     }
 
@@ -130,13 +138,14 @@ internal struct PackedConnection
         connection.Ordinal = _ordinal;
         connection.FirstSeen = new PacketTime(FirstSeenNs);
         connection.LastSeen = new PacketTime(LastSeenNs);
-        connection.PacketsA = PacketsA;
-        connection.PacketsB = PacketsB;
+        connection.PacketsA = _packetsA & MaxPackets;
+        connection.PacketsB = _packetsB & MaxPackets;
         connection.Flags = (ConnectionFlags)(_bits & ((1 << FlagBits) - 1));
         connection.Originator = (_bits & 1 << OriginatorBit) != 0 ? Side.B : Side.A;
         connection.ReachedEstablished = (_bits & 1 << ReachedEstablishedBit) != 0;
         connection.InUse = true;
-        connection.Queue = QueueOf(connection.ReachedEstablished);
+        connection.Queue = QueueOf(_a.State, _b.State, _a.HasSent || _b.HasSent,
+            connection.Originator == Side.A ? _a.State : _b.State, connection.ReachedEstablished);
         connection.Detail = Connection.NoDetail;
         connection.NextInBucket = connection.QueuePrevious = connection.QueueNext = -1;
     }
@@ -147,7 +156,8 @@ internal struct PackedConnection
         _a.UnpackInto(ref parked.A, _b);
         _b.UnpackInto(ref parked.B, _a);
         parked.TransitionHead = parked.TransitionTail = -1;
-        parked.ZeekBits = (byte)(_bits >> ZeekBitsShift);
+        parked.ZeekBits = (byte)((uint)(_bits >> ZeekBitsShift) | (_packetsA >> PacketBits) << ParkedDetail.RstShiftA |
+                                 (_packetsB >> PacketBits) << ParkedDetail.RstShiftB);
         int length = (int)(_history & 0xF);
         parked.HistoryLength = (byte)length;
         for (int i = 0; i < length; i++)
@@ -159,10 +169,11 @@ internal struct PackedConnection
     }
 
     /// <summary>
-    /// The parkable queue a connection waits in, which the tracker chooses by whether it has reached ESTABLISHED; so it
-    /// needs no bits of its own (and one that is elsewhere is not packed).
+    /// The queue a connection waits in follows from its states as the tracker chooses it (<see cref="ExpiryQueues.Of"/>),
+    /// so it needs no bits of its own. TIME_WAIT's is not one of these: a connection waiting there is not packed.
     /// </summary>
-    private static ExpiryQueue QueueOf(bool reachedEstablished) => reachedEstablished ? ExpiryQueue.Active : ExpiryQueue.Handshake;
+    private static ExpiryQueue QueueOf(RfcState a, RfcState b, bool anySent, RfcState originatorState, bool reachedEstablished) =>
+        ExpiryQueues.Of(a, b, anySent, originatorState, reachedEstablished);
 
     /// <summary>
     /// Everything the peer sent acknowledged: its SND.NXT. A peer that has sent nothing was picked up from this
@@ -243,6 +254,10 @@ internal struct PackedEndpoint
                        (uint)(endpoint.WindowShift + 1) << 22 | (uint)endpoint.Retransmissions << 26;
         return true;
     }
+
+    public readonly RfcState State => (RfcState)(_bits & 0xF);
+
+    public readonly bool HasSent => ((ParkedEndpoint.Bits)(_bits >> 10 & 0xFF)).HasFlag(ParkedEndpoint.Bits.HasSent);
 
     /// <summary>The endpoint in full; its last ACK predicted as <see cref="PackedConnection"/>'s PredictedLastAck.</summary>
     public readonly void UnpackInto(ref ParkedEndpoint endpoint, in PackedEndpoint peer)
