@@ -545,6 +545,12 @@ public sealed class ConnectionTracker : IStateMachineListener
             var anchor = queue == ExpiryQueue.TimeWait ? _details[_table[index].Detail].TimeWaitAnchor : _table.LastSeen(index);
             var deadline = anchor.AddNanoseconds(timeout);
             if (deadline > now) return;
+            // In a flood connections come due as fast as they came, one a packet: each a cache miss for its entry,
+            // another for its hash bucket, which unpacking and finishing it walk. The next one's entry is asked for
+            // now, and its bucket once this one is finished, so by its turn both have arrived.
+            int next = _table.NextInQueue(index);
+            if (next != ConnectionTable.None)
+                _table.PrefetchEntry(next);
             if (ConnectionTable.IsPacked(index))
                 index = Unpack(index);
             switch (queue)
@@ -559,6 +565,8 @@ public sealed class ConnectionTracker : IStateMachineListener
                     Finish(index, FinishReason.IdleTimeout);
                     break;
             }
+            if (next != ConnectionTable.None && next == _table.Oldest(queue))
+                _table.PrefetchBucket(_table.HashOf(next));
         }
     }
 

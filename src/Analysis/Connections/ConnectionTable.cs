@@ -85,7 +85,7 @@ internal sealed class ConnectionTable
         if (next != None) PrefetchEntry(next);
     }
 
-    private void PrefetchEntry(int handle)
+    public void PrefetchEntry(int handle)
     {
         if (handle >= 0) MemoryHint.Prefetch(ref _slots[handle]);
         else MemoryHint.Prefetch(ref Packed(handle));
