@@ -90,7 +90,8 @@ internal struct PackedConnection
     private static readonly ulong V4Mapped = IpAddress.FromIpv4(0).Low;
 
     /// <summary>
-    /// Packs a parked connection (a slot in the Active, Handshake or Closed queue, not holding a SYN) and its parked detail when
+    /// Packs a parked connection (a slot in the Active, Handshake or Closed queue, not holding a SYN) and its parked detail
+    /// when
     /// every value fits its narrower field and what is left out is what it would be predicted to be; false leaves
     /// <paramref name="packed"/> meaningless.
     /// </summary>
@@ -104,8 +105,7 @@ internal struct PackedConnection
             connection.PacketsA > MaxPackets || connection.PacketsB > MaxPackets ||
             parked.TransitionHead != -1 || parked.TransitionTail != -1 || parked.TransitionCount != 0 ||
             connection.Syn.Holdable ||
-            connection.Queue != QueueOf(parked.A.State, parked.B.State, (parked.A.Flags | parked.B.Flags).HasFlag(ParkedEndpoint.Bits.HasSent),
-                connection.Originator == Side.A ? parked.A.State : parked.B.State, connection.ReachedEstablished) ||
+            connection.Queue != QueueOf(parked, connection.Originator, connection.ReachedEstablished) ||
             parked.A.LastAck != PredictedLastAck(parked.A, parked.B) || parked.B.LastAck != PredictedLastAck(parked.B, parked.A) ||
             !TryPackHistory(parked, out packed._history) ||
             !PackedEndpoint.TryPack(parked.A, out packed._a) || !PackedEndpoint.TryPack(parked.B, out packed._b))
@@ -118,8 +118,10 @@ internal struct PackedConnection
         packed._spanLow = (uint)span;
         packed._spanHigh = (ushort)(InUseMark | (ushort)(span >> 32));
         packed._ordinal = (uint)connection.Ordinal;
-        packed._packetsA = connection.PacketsA | (uint)(parked.ZeekBits >> ParkedDetail.RstShiftA & ParkedDetail.MaxRsts) << PacketBits;
-        packed._packetsB = connection.PacketsB | (uint)(parked.ZeekBits >> ParkedDetail.RstShiftB & ParkedDetail.MaxRsts) << PacketBits;
+        uint rstsA = (uint)(parked.ZeekBits >> ParkedDetail.RstShiftA & ParkedDetail.MaxRsts);
+        uint rstsB = (uint)(parked.ZeekBits >> ParkedDetail.RstShiftB & ParkedDetail.MaxRsts);
+        packed._packetsA = connection.PacketsA | rstsA << PacketBits;
+        packed._packetsB = connection.PacketsB | rstsB << PacketBits;
         packed._bits = (ushort)((ushort)connection.Flags |
                                 (connection.Originator == Side.B ? 1 << OriginatorBit : 0) |
                                 (connection.ReachedEstablished ? 1 << ReachedEstablishedBit : 0) |
@@ -144,7 +146,7 @@ internal struct PackedConnection
         connection.Originator = (_bits & 1 << OriginatorBit) != 0 ? Side.B : Side.A;
         connection.ReachedEstablished = (_bits & 1 << ReachedEstablishedBit) != 0;
         connection.InUse = true;
-        connection.Queue = QueueOf(_a.State, _b.State, _a.HasSent || _b.HasSent,
+        connection.Queue = ExpiryQueues.Of(_a.State, _b.State, _a.HasSent || _b.HasSent,
             connection.Originator == Side.A ? _a.State : _b.State, connection.ReachedEstablished);
         connection.Detail = Connection.NoDetail;
         connection.NextInBucket = connection.QueuePrevious = connection.QueueNext = -1;
@@ -172,8 +174,10 @@ internal struct PackedConnection
     /// The queue a connection waits in follows from its states as the tracker chooses it (<see cref="ExpiryQueues.Of"/>),
     /// so it needs no bits of its own. TIME_WAIT's is not one of these: a connection waiting there is not packed.
     /// </summary>
-    private static ExpiryQueue QueueOf(RfcState a, RfcState b, bool anySent, RfcState originatorState, bool reachedEstablished) =>
-        ExpiryQueues.Of(a, b, anySent, originatorState, reachedEstablished);
+    private static ExpiryQueue QueueOf(in ParkedDetail parked, Side originator, bool reachedEstablished) =>
+        ExpiryQueues.Of(parked.A.State, parked.B.State,
+            ((parked.A.Flags | parked.B.Flags) & ParkedEndpoint.Bits.HasSent) != 0,
+            originator == Side.A ? parked.A.State : parked.B.State, reachedEstablished);
 
     /// <summary>
     /// Everything the peer sent acknowledged: its SND.NXT. A peer that has sent nothing was picked up from this

@@ -165,10 +165,11 @@ internal sealed class ParkedPool
         parked.HistoryLength = (byte)history.Length;
         for (int i = 0; i < history.Length; i++)
             parked.History[i] = (byte)history[i];
-        if (detail.Zeek.A.RstCount is < 0 or > ParkedDetail.MaxRsts || detail.Zeek.B.RstCount is < 0 or > ParkedDetail.MaxRsts)
+        int rstsA = detail.Zeek.A.RstCount, rstsB = detail.Zeek.B.RstCount;
+        if (rstsA is < 0 or > ParkedDetail.MaxRsts || rstsB is < 0 or > ParkedDetail.MaxRsts)
             return false;
         parked.ZeekBits = (byte)(detail.Zeek.FirstPacketSeen | (detail.Zeek.IsPartial ? 4 : 0) |
-                                 detail.Zeek.A.RstCount << ParkedDetail.RstShiftA | detail.Zeek.B.RstCount << ParkedDetail.RstShiftB);
+                                 rstsA << ParkedDetail.RstShiftA | rstsB << ParkedDetail.RstShiftB);
         return true;
     }
 
