@@ -22,6 +22,9 @@ public readonly record struct ConnectionIdentity(
     public void WriteUid(Span<char> text) =>
         ConnectionUid.Write(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort, Start, text);
 
+    /// <summary>The <see cref="Uid"/>'s <see cref="ConnectionUid.Key"/>: equal exactly when the uids are, without writing them.</summary>
+    public ulong UidKey => ConnectionUid.Key(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort, Start);
+
     public string CommunityId => Records.CommunityId.Compute(OriginatorAddress, OriginatorPort, ResponderAddress, ResponderPort);
 
     public string Originator => Format(OriginatorAddress, OriginatorPort);

@@ -84,6 +84,52 @@ public class LimitTests
         Assert.Equal(100UL * (DataRangePool.MaxRangesPerEndpoint * 2) + 10, first); // the latest ranges stay
     }
 
+    /// <summary>
+    /// Past the limit a connection is told from the kept ones by its uid's key instead of by writing its uid. The count
+    /// must be what comparing the uids gives: a kept connection heard of again is not counted, any other is, each time.
+    /// With an entry that is not a uid among the kept ones, the strings are compared as before.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EvidencePastTheLimit_CountsOnlyConnectionsNotKept(bool oneKeptIsNotAUid)
+    {
+        var engine = new AnomalyEngine();
+        var anomaly = engine.GetOrCreate(AnomalyCatalogue.ConnectionRefused, AnomalyLevel.Host, "192.0.2.1:80", Start);
+        if (oneKeptIsNotAUid)
+            anomaly.AddEvidence("192.0.2.9");
+        int kept = 0;
+        while (anomaly.Evidence.Count < Anomaly.MaxEvidence)
+            anomaly.AddEvidence(Refused(kept++));
+
+        anomaly.AddEvidence(Refused(5));
+        Assert.Equal(0, anomaly.EvidenceOmitted);
+        anomaly.AddEvidence(Refused(kept));
+        anomaly.AddEvidence(Refused(kept));
+        anomaly.AddEvidence(Refused(kept + 1));
+        Assert.Equal(3, anomaly.EvidenceOmitted);
+        Assert.Equal(Refused(5).Uid, anomaly.Evidence[oneKeptIsNotAUid ? 6 : 5]);
+    }
+
+    [Fact]
+    public void UidKey_ReadsBackFromTheUid_AndNothingElseReadsAsOne()
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            var connection = Refused(i * 7919);
+            Assert.True(Records.ConnectionUid.TryKey(connection.Uid, out ulong key));
+            Assert.Equal(connection.UidKey, key);
+        }
+        Assert.False(Records.ConnectionUid.TryKey("192.0.2.9", out _));
+        Assert.False(Records.ConnectionUid.TryKey("Czzzzzzzzzzzzzzzzz", out _));
+        string uid = Refused(1).Uid;
+        Assert.False(Records.ConnectionUid.TryKey(uid[..^1] + (uid[^1] == '0' ? '1' : '0'), out _));
+    }
+
+    private static ConnectionIdentity Refused(int i) =>
+        new(i, IpAddress.FromIpv4(0x0A000000u + (uint)i), (ushort)(1024 + i % 60000), IpAddress.FromIpv4(0xC0000201u), 80,
+            Start.AddNanoseconds(i));
+
     [Fact]
     public void EvidencePastTheLimit_IsCountedNotListed()
     {
