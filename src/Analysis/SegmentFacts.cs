@@ -29,8 +29,8 @@ public readonly record struct SegmentFacts
     private SegmentFacts(Fact facts) => _facts = facts;
 
     /// <summary>
-    /// The tracker's way to build one: bits combined in a register. Set one by one through the init accessors, the
-    /// value lived on the stack and each fact was a load and a store.
+    /// The tracker's way to build one: bits combined in a register. Set one by one through init accessors, as first
+    /// tried, the value lived on the stack and each fact was a load and a store.
     /// </summary>
     internal static SegmentFacts Of(bool openedConnection, bool retransmittedSyn, bool retransmission, bool keepAlive,
         bool zeroWindow, bool zeroWindowProbe) =>
@@ -47,29 +47,27 @@ public readonly record struct SegmentFacts
 
     private bool Has(Fact fact) => (_facts & fact) != 0;
 
-    private Fact With(Fact fact, bool value) => value ? _facts | fact : _facts & ~fact;
-
     /// <summary>The originator sent it.</summary>
-    public bool FromOriginator { get => Has(Fact.FromOriginator); init => _facts = With(Fact.FromOriginator, value); }
+    public bool FromOriginator => Has(Fact.FromOriginator);
 
     /// <summary>The segment created its connection.</summary>
-    public bool OpenedConnection { get => Has(Fact.OpenedConnection); init => _facts = With(Fact.OpenedConnection, value); }
+    public bool OpenedConnection => Has(Fact.OpenedConnection);
 
     /// <summary>Its checksum was wrong: it moved no state.</summary>
-    public bool BadChecksum { get => Has(Fact.BadChecksum); init => _facts = With(Fact.BadChecksum, value); }
+    public bool BadChecksum => Has(Fact.BadChecksum);
 
     /// <summary>A SYN or SYN-ACK the sender had already sent (same ISN).</summary>
-    public bool RetransmittedSyn { get => Has(Fact.RetransmittedSyn); init => _facts = With(Fact.RetransmittedSyn, value); }
+    public bool RetransmittedSyn => Has(Fact.RetransmittedSyn);
 
     /// <summary>Payload that does not go beyond what the sender had already sent.</summary>
-    public bool Retransmission { get => Has(Fact.Retransmission); init => _facts = With(Fact.Retransmission, value); }
+    public bool Retransmission => Has(Fact.Retransmission);
 
     /// <summary>A keep-alive probe: sequence number one below what the sender sent next, at most one byte (RFC 9293 §3.8.4).</summary>
-    public bool KeepAlive { get => Has(Fact.KeepAlive); init => _facts = With(Fact.KeepAlive, value); }
+    public bool KeepAlive => Has(Fact.KeepAlive);
 
     /// <summary>The sender advertised a zero receive window.</summary>
-    public bool ZeroWindow { get => Has(Fact.ZeroWindow); init => _facts = With(Fact.ZeroWindow, value); }
+    public bool ZeroWindow => Has(Fact.ZeroWindow);
 
     /// <summary>Payload sent while the receiver's last advertised window was zero (a zero-window probe).</summary>
-    public bool ZeroWindowProbe { get => Has(Fact.ZeroWindowProbe); init => _facts = With(Fact.ZeroWindowProbe, value); }
+    public bool ZeroWindowProbe => Has(Fact.ZeroWindowProbe);
 }

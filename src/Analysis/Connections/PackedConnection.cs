@@ -106,7 +106,8 @@ internal struct PackedConnection
             parked.TransitionHead != -1 || parked.TransitionTail != -1 || parked.TransitionCount != 0 ||
             connection.Syn.Holdable ||
             connection.Queue != QueueOf(parked, connection.Originator, connection.ReachedEstablished) ||
-            parked.A.LastAck != PredictedLastAck(parked.A, parked.B) || parked.B.LastAck != PredictedLastAck(parked.B, parked.A) ||
+            parked.A.LastAck != PredictedLastAck(parked.A.Flags, parked.B.Flags, parked.B.SendNext, parked.B.Isn) ||
+            parked.B.LastAck != PredictedLastAck(parked.B.Flags, parked.A.Flags, parked.A.SendNext, parked.A.Isn) ||
             !TryPackHistory(parked, out packed._history) ||
             !PackedEndpoint.TryPack(parked.A, out packed._a) || !PackedEndpoint.TryPack(parked.B, out packed._b))
             return false;
@@ -118,10 +119,8 @@ internal struct PackedConnection
         packed._spanLow = (uint)span;
         packed._spanHigh = (ushort)(InUseMark | (ushort)(span >> 32));
         packed._ordinal = (uint)connection.Ordinal;
-        uint rstsA = (uint)(parked.ZeekBits >> ParkedDetail.RstShiftA & ParkedDetail.MaxRsts);
-        uint rstsB = (uint)(parked.ZeekBits >> ParkedDetail.RstShiftB & ParkedDetail.MaxRsts);
-        packed._packetsA = connection.PacketsA | rstsA << PacketBits;
-        packed._packetsB = connection.PacketsB | rstsB << PacketBits;
+        packed._packetsA = connection.PacketsA | (uint)parked.RstsA << PacketBits;
+        packed._packetsB = connection.PacketsB | (uint)parked.RstsB << PacketBits;
         packed._bits = (ushort)((ushort)connection.Flags |
                                 (connection.Originator == Side.B ? 1 << OriginatorBit : 0) |
                                 (connection.ReachedEstablished ? 1 << ReachedEstablishedBit : 0) |
@@ -183,10 +182,12 @@ internal struct PackedConnection
     /// Everything the peer sent acknowledged: its SND.NXT. A peer that has sent nothing was picked up from this
     /// endpoint's ACK (an ACK flood's connection), which Zeek took its start from, one before.
     /// </summary>
-    private static uint PredictedLastAck(in ParkedEndpoint endpoint, in ParkedEndpoint peer) =>
-        (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) == 0 ? 0
-        : (peer.Flags & ParkedEndpoint.Bits.HasSent) != 0 ? peer.SendNext
-        : peer.Isn + 1;
+    /// <remarks>One rule for packing (checked) and unpacking (<see cref="PackedEndpoint.UnpackInto"/>).</remarks>
+    internal static uint PredictedLastAck(ParkedEndpoint.Bits flags, ParkedEndpoint.Bits peerFlags, uint peerSendNext,
+        uint peerIsn) =>
+        (flags & ParkedEndpoint.Bits.HasAcked) == 0 ? 0
+        : (peerFlags & ParkedEndpoint.Bits.HasSent) != 0 ? peerSendNext
+        : peerIsn + 1;
 
     private static bool TryPackHistory(in ParkedDetail parked, out ulong history)
     {
@@ -261,9 +262,11 @@ internal struct PackedEndpoint
 
     public readonly RfcState State => (RfcState)(_bits & 0xF);
 
-    public readonly bool HasSent => ((ParkedEndpoint.Bits)(_bits >> 10 & 0xFF)).HasFlag(ParkedEndpoint.Bits.HasSent);
+    private readonly ParkedEndpoint.Bits Flags => (ParkedEndpoint.Bits)(_bits >> 10 & 0xFF);
 
-    /// <summary>The endpoint in full; its last ACK predicted as <see cref="PackedConnection"/>'s PredictedLastAck.</summary>
+    public readonly bool HasSent => (Flags & ParkedEndpoint.Bits.HasSent) != 0;
+
+    /// <summary>The endpoint in full; its last ACK predicted (<see cref="PackedConnection.PredictedLastAck"/>).</summary>
     public readonly void UnpackInto(ref ParkedEndpoint endpoint, in PackedEndpoint peer)
     {
         endpoint.Isn = _isn;
@@ -273,14 +276,10 @@ internal struct PackedEndpoint
         endpoint.State = (RfcState)(_bits & 0xF);
         endpoint.ZeekState = (ZeekEndpointState)(_bits >> 4 & 7);
         endpoint.ZeekPreviousState = (ZeekEndpointState)(_bits >> 7 & 7);
-        endpoint.Flags = (ParkedEndpoint.Bits)(_bits >> 10 & 0xFF);
+        endpoint.Flags = Flags;
         endpoint.OfferedScale = (sbyte)((int)(_bits >> 18 & 0xF) - 1);
         endpoint.WindowShift = (sbyte)((int)(_bits >> 22 & 0xF) - 1);
         endpoint.Retransmissions = (ushort)(_bits >> 26 & 0x3F);
-        // As PredictedLastAck.
-        var peerFlags = (ParkedEndpoint.Bits)(peer._bits >> 10 & 0xFF);
-        endpoint.LastAck = (endpoint.Flags & ParkedEndpoint.Bits.HasAcked) == 0 ? 0
-            : (peerFlags & ParkedEndpoint.Bits.HasSent) != 0 ? peer._sendNext
-            : peer._isn + 1;
+        endpoint.LastAck = PackedConnection.PredictedLastAck(endpoint.Flags, peer.Flags, peer._sendNext, peer._isn);
     }
 }

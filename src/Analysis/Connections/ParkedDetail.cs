@@ -41,6 +41,10 @@ internal struct ParkedDetail
 
     public const int MaxRsts = 3, RstShiftA = 3, RstShiftB = 5;
 
+    public readonly int RstsA => ZeekBits >> RstShiftA & MaxRsts;
+
+    public readonly int RstsB => ZeekBits >> RstShiftB & MaxRsts;
+
     [InlineArray(HistoryCapacity)]
     public struct HistoryLetters
     {
@@ -217,10 +221,10 @@ internal sealed class ParkedPool
     public static void Unpack(in Connection connection, in ParkedDetail parked, ref ConnectionDetail detail)
     {
         ConnectionDetail.Reset(ref detail);
-        int rstsA = parked.ZeekBits >> ParkedDetail.RstShiftA & ParkedDetail.MaxRsts;
-        int rstsB = parked.ZeekBits >> ParkedDetail.RstShiftB & ParkedDetail.MaxRsts;
-        UnpackEndpoint(connection, parked.A, parked.B, connection.PacketsB, rstsA, rstsB, ref detail.A, ref detail.Zeek.A);
-        UnpackEndpoint(connection, parked.B, parked.A, connection.PacketsA, rstsB, rstsA, ref detail.B, ref detail.Zeek.B);
+        UnpackEndpoint(connection, parked.A, parked.B, connection.PacketsB, parked.RstsA, parked.RstsB, ref detail.A,
+            ref detail.Zeek.A);
+        UnpackEndpoint(connection, parked.B, parked.A, connection.PacketsA, parked.RstsB, parked.RstsA, ref detail.B,
+            ref detail.Zeek.B);
         detail.TransitionHead = parked.TransitionHead;
         detail.TransitionTail = parked.TransitionTail;
         detail.TransitionCount = parked.TransitionCount;
