@@ -24,7 +24,7 @@ if (args.Contains("--sizes"))
     Console.WriteLine($"  ZeekConnection  {Unsafe.SizeOf<TcpState.Analysis.Zeek.ZeekConnection>(),5}");
     Console.WriteLine($"ParkedDetail      {Unsafe.SizeOf<ParkedDetail>(),5} bytes (in place of the detail while idle, when packing is exact)");
     Console.WriteLine($"  ParkedEndpoint  {Unsafe.SizeOf<ParkedEndpoint>(),5} (x2)");
-    Console.WriteLine($"PackedConnection  {Unsafe.SizeOf<PackedConnection>(),5} bytes (in place of slot and parked detail, for an IPv4 one without transitions)");
+    Console.WriteLine($"PackedConnection  {Unsafe.SizeOf<PackedConnection>(),5} bytes (in place of slot and parked detail, without transitions; IPv6 addresses 32 more)");
     Console.WriteLine($"TcpSegment      {Unsafe.SizeOf<TcpSegment>(),5}");
     return;
 }

@@ -82,9 +82,8 @@ public sealed class ConnectionTracker : IStateMachineListener
         foreach (int handle in _table.PackedInUse())
         {
             // Unpacked aside, not into a slot: the slot array must not grow under a connection being updated.
-            ref readonly var packed = ref _table.Packed(handle);
-            packed.UnpackInto(ref _peekConnection);
-            packed.UnpackDetail(out var parked);
+            _table.UnpackInto(handle, ref _peekConnection);
+            _table.Packed(handle).UnpackDetail(out var parked);
             ParkedPool.Unpack(_peekConnection, parked, ref _replay.Scratch);
             visitor(new ConnectionView(ref _peekConnection, ref _replay.Scratch, _transitions, FinishReason.Open));
         }

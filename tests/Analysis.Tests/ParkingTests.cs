@@ -123,19 +123,69 @@ public class ParkingTests
         Assert.Equal(1, tracker.ActiveConnections);
     }
 
+    /// <summary>
+    /// An IPv6 connection is packed too, its addresses kept beside it: a look over every connection sees it whole,
+    /// addresses included, and its next packet finds it and brings it back.
+    /// </summary>
     [Fact]
-    public void An_ipv6_connection_is_parked_in_its_slot_not_packed()
+    public void An_idle_ipv6_connection_is_packed_and_its_next_packet_brings_it_back()
     {
-        var conversation = new TcpConversation(clientAddress: "2001:db8::1", serverAddress: "2001:db8::2");
+        var conversation = new TcpConversation(clientAddress: "2001:db8::1", serverAddress: "2001:db8:ffff::2");
         Establish(conversation);
         var tracker = new ConnectionTracker(WithoutTransitions, new ConnectionStatistics());
         foreach (var segment in conversation.Segments)
             tracker.Process(segment);
+        var before = VisitWithAddresses(tracker);
 
         tracker.AdvanceTime(Later(conversation, 2));
+        Assert.Equal(1, tracker.PackedConnections);
+        Assert.Equal(before, VisitWithAddresses(tracker));
 
-        Assert.Equal(1, tracker.ParkedConnections);
+        conversation.Wait(3);
+        tracker.Process(conversation.Client.Data(100));
         Assert.Equal(0, tracker.PackedConnections);
+        Assert.Equal(1, tracker.ActiveConnections);
+        Assert.Equal(1, tracker.ConnectionsCreated);
+    }
+
+    /// <summary>
+    /// A packed IPv6 connection holds its key's 32-bit hash where an IPv4 one holds its addresses: two whose hashes are
+    /// equal share a bucket, and each packet must still find its own connection by the addresses kept beside them.
+    /// </summary>
+    [Fact]
+    public void Packed_ipv6_connections_with_equal_hashes_are_told_apart_by_their_addresses()
+    {
+        var (first, second) = TwoIpv6ClientsWhoseKeysHashAlike();
+        var segments = new List<TcpSegment>();
+        foreach (var (client, start) in new[] { (first, 1_700_000_000.0), (second, 1_700_000_000.1) })
+        {
+            var conversation = new TcpConversation(client, 40_000, "2001:db8:ffff::1", startSeconds: start);
+            Establish(conversation);
+            conversation.Wait(3);
+            conversation.Client.Data(10);
+            conversation.Server.Fin();
+            segments.AddRange(conversation.Segments);
+        }
+        var ordered = segments.OrderBy(s => s.Timestamp).ToList();
+
+        var packed = Describe(ordered, WithoutTransitions);
+        Assert.Equal(Describe(ordered, WithoutTransitions with { ParkIdleAfterSeconds = null }), packed);
+        Assert.Equal(2, packed.Count);
+    }
+
+    private static (string, string) TwoIpv6ClientsWhoseKeysHashAlike()
+    {
+        var server = IpAddress.Parse("2001:db8:ffff::1");
+        var seen = new Dictionary<uint, string>();
+        for (int n = 1; ; n++)
+        {
+            string client = $"2001:db8::{n >> 16:x}:{n & 0xFFFF:x}";
+            // Every client sorts before the server, so each key has the same order of ports.
+            var key = new ConnectionKey(IpAddress.Parse(client), 40_000, server, 80);
+            if (seen.TryGetValue((uint)key.GetHashCode(), out var earlier))
+                return (earlier, client);
+            seen.Add((uint)key.GetHashCode(), client);
+        }
     }
 
     [Fact]
@@ -309,16 +359,39 @@ public class ParkingTests
     /// <summary>
     /// Every way a packed connection leaves the table: its next packet, the idle timeout, eviction by a full table, a
     /// new SYN on its 4-tuple after it closed, the end of the input; established, and handshakes never completed. Each
-    /// record, and their order, must be what it is with parking off.
+    /// record, and their order, must be what it is with parking off. In IPv4, in IPv6, and both at once on the same
+    /// ports, so that a lookup must tell packed connections apart by their addresses alone.
     /// </summary>
-    [Fact]
-    public void Packed_connections_finish_with_the_records_and_in_the_order_they_would_have_had_unpacked()
+    [Theory]
+    [InlineData("IPv4")]
+    [InlineData("IPv6")]
+    [InlineData("both")]
+    public void Packed_connections_finish_with_the_records_and_in_the_order_they_would_have_had_unpacked(string families)
     {
         var segments = new List<TcpSegment>();
+        foreach (var (client, server) in families switch
+                 {
+                     "IPv4" => [("10.0.0.1", "10.0.0.2")],
+                     "IPv6" => [("2001:db8::1", "2001:db8::2")],
+                     _ => new[] { ("10.0.0.1", "10.0.0.2"), ("2001:db8::1", "2001:db8::2"), ("2001:db8::3", "2001:db8::2") },
+                 })
+            AddEveryWayToLeave(segments, client, server);
+        var ordered = segments.OrderBy(s => s.Timestamp).ToList();
+
+        foreach (int cap in new[] { 100, 4 })
+        {
+            var packed = Describe(ordered, WithoutTransitions with { MaxConnections = cap });
+            var unparked = Describe(ordered, WithoutTransitions with { MaxConnections = cap, ParkIdleAfterSeconds = null });
+            Assert.Equal(unparked, packed);
+        }
+    }
+
+    private static void AddEveryWayToLeave(List<TcpSegment> segments, string clientAddress, string serverAddress)
+    {
         for (int i = 0; i < 6; i++)
         {
-            var conversation = new TcpConversation(clientPort: (ushort)(20_000 + i), clientIsn: (uint)(1000 + i * 77),
-                startSeconds: 1_700_000_000 + i * 0.01);
+            var conversation = new TcpConversation(clientAddress, (ushort)(20_000 + i), serverAddress,
+                clientIsn: (uint)(1000 + i * 77), startSeconds: 1_700_000_000 + i * 0.01);
             Establish(conversation);
             var (client, server) = (conversation.Client, conversation.Server);
             switch (i)
@@ -343,7 +416,8 @@ public class ParkingTests
                     client.Fin();
                     server.Fin();
                     client.Ack();
-                    var reuse = new TcpConversation(clientPort: 20_003, clientIsn: 900_000, startSeconds: 1_700_000_015);
+                    var reuse = new TcpConversation(clientAddress, 20_003, serverAddress, clientIsn: 900_000,
+                        startSeconds: 1_700_000_015);
                     Establish(reuse);
                     segments.AddRange(reuse.Segments);
                     break;
@@ -352,8 +426,8 @@ public class ParkingTests
         }
         for (int i = 0; i < 3; i++)
         {
-            var handshake = new TcpConversation(clientPort: (ushort)(25_000 + i), clientIsn: (uint)(5000 + i * 313),
-                startSeconds: 1_700_000_000.5 + i * 0.01);
+            var handshake = new TcpConversation(clientAddress, (ushort)(25_000 + i), serverAddress,
+                clientIsn: (uint)(5000 + i * 313), startSeconds: 1_700_000_000.5 + i * 0.01);
             handshake.Client.Syn();
             handshake.Server.SynAck();
             switch (i)
@@ -370,17 +444,9 @@ public class ParkingTests
             }
             segments.AddRange(handshake.Segments);
         }
-        var late = new TcpConversation(clientPort: 30_000, startSeconds: 1_700_000_400);
+        var late = new TcpConversation(clientAddress, 30_000, serverAddress, startSeconds: 1_700_000_400);
         Establish(late);
         segments.AddRange(late.Segments);
-        var ordered = segments.OrderBy(s => s.Timestamp).ToList();
-
-        foreach (int cap in new[] { 100, 4 })
-        {
-            var packed = Describe(ordered, WithoutTransitions with { MaxConnections = cap });
-            var unparked = Describe(ordered, WithoutTransitions with { MaxConnections = cap, ParkIdleAfterSeconds = null });
-            Assert.Equal(unparked, packed);
-        }
     }
 
     /// <summary>The size the memory figure rests on: a million parked connections at 96 bytes each.</summary>
@@ -410,7 +476,7 @@ public class ParkingTests
 
     private static List<string> Summarise(RecordingSink sink) =>
         sink.Records.Select(r =>
-            $"{r.Uid} {r.OriginatorPort} {r.FinishReason} {r.OriginatorState} {r.ResponderState} {r.ConnState} {r.History} " +
+            $"{r.Uid} {r.OriginatorAddress} {r.OriginatorPort} {r.ResponderAddress} {r.FinishReason} {r.OriginatorState} {r.ResponderState} {r.ConnState} {r.History} " +
             $"{r.Duration} {r.OriginatorBytes} {r.ResponderBytes} {r.OriginatorPackets} {r.ResponderPackets} {r.Flags}").ToList();
 
     private static string Visit(ConnectionTracker tracker)
@@ -418,6 +484,15 @@ public class ParkingTests
         var seen = new List<string>();
         tracker.ForEachConnection((in ConnectionView c) => seen.Add(
             $"{c.OriginatorState} {c.ResponderState} {c.History} {c.ConnState} {c.OriginatorBytes} {c.ResponderBytes} {c.Duration}"));
+        return Assert.Single(seen);
+    }
+
+    private static string VisitWithAddresses(ConnectionTracker tracker)
+    {
+        var seen = new List<string>();
+        tracker.ForEachConnection((in ConnectionView c) => seen.Add(
+            $"{c.OriginatorAddress} {c.OriginatorPort} {c.ResponderAddress} {c.Identity.Uid} {c.OriginatorState} " +
+            $"{c.ResponderState} {c.History} {c.OriginatorBytes} {c.ResponderBytes} {c.Duration}"));
         return Assert.Single(seen);
     }
 

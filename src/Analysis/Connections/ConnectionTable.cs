@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 using TcpState.Capture;
+using TcpState.Capture.Decoding;
 
 namespace TcpState.Analysis.Connections;
 
 /// <summary>
 /// The live connections: a slot array of <see cref="Connection"/> structs, a pool of <see cref="PackedConnection"/>s
-/// (parked IPv4 connections out of their slots), a chained hash index over both, and four FIFO expiry queues threaded
-/// through both. Looking up, adding, removing, requeueing, packing and unpacking a connection are O(1) and allocate
+/// (parked connections out of their slots; an IPv6 one's addresses in a pool beside it), a chained hash index over
+/// both, and four FIFO expiry queues threaded through both. Looking up, adding, removing, requeueing, packing and unpacking a connection are O(1) and allocate
 /// nothing once the arrays have grown.
 /// <para>
 /// Chains and queues link <em>handles</em>: a slot's index (0 and up), or a packed connection's (<see cref="PackedHandle"/>,
@@ -22,6 +23,7 @@ internal sealed class ConnectionTable
 
     private Connection[] _slots = new Connection[InitialCapacity];
     private readonly ChunkedPool<PackedConnection> _packed = new();
+    private readonly ChunkedPool<AddressPair> _packedIpv6Addresses = new();
     private int[] _buckets = NewBuckets(InitialCapacity * 2);
     private int _bucketMask = InitialCapacity * 2 - 1;
     private int _freeSlot = -1;
@@ -109,7 +111,7 @@ internal sealed class ConnectionTable
             else
             {
                 ref var packed = ref Packed(handle);
-                if (packed.Matches(key))
+                if (packed.HasIpv6Addresses ? MatchesIpv6(packed, key) : packed.MatchesIpv4(key))
                     return handle;
                 handle = packed.NextInBucket;
             }
@@ -150,8 +152,8 @@ internal sealed class ConnectionTable
     }
 
     /// <summary>
-    /// Moves a slot's connection, parked, into the packed pool: <paramref name="packed"/> takes its place in its hash
-    /// chain and in its queue (Active, or Handshake), and the slot is free again.
+    /// Moves a slot's connection, parked, into the packed pool: <paramref name="packed"/>, given the slot's addresses,
+    /// takes its place in its hash chain and in its queue, and the slot is free again.
     /// </summary>
     public void Pack(int index, in PackedConnection packed)
     {
@@ -159,8 +161,57 @@ internal sealed class ConnectionTable
         int handle = PackedHandle(packedIndex);
         ref var entry = ref _packed[packedIndex];
         entry = packed;
-        TakePlace(index, handle, _slots[index].Key.GetHashCode(), _slots[index].Queue);
+        ref readonly var key = ref _slots[index].Key;
+        int hash = key.GetHashCode();
+        if (key.AddressA.IsIpv4 && key.AddressB.IsIpv4)
+        {
+            entry.SetIpv4Addresses(key);
+        }
+        else
+        {
+            int addresses = _packedIpv6Addresses.Rent();
+            _packedIpv6Addresses[addresses] = new AddressPair(key.AddressA, key.AddressB);
+            entry.SetIpv6Addresses(hash, addresses);
+        }
+        TakePlace(index, handle, hash, _slots[index].Queue);
         ReturnSlot(index);
+    }
+
+    /// <summary>A packed connection's key.</summary>
+    public ConnectionKey KeyOf(in PackedConnection packed)
+    {
+        if (!packed.HasIpv6Addresses)
+            return packed.Ipv4Key;
+        ref readonly var addresses = ref _packedIpv6Addresses[(int)packed.AddressB];
+        return new ConnectionKey(addresses.A, packed.PortA, addresses.B, packed.PortB);
+    }
+
+    /// <summary>Writes a packed connection's slot fields into <paramref name="connection"/> (<see cref="PackedConnection.UnpackInto"/>).</summary>
+    public void UnpackInto(int handle, ref Connection connection)
+    {
+        ref readonly var packed = ref Packed(handle);
+        packed.UnpackInto(ref connection, KeyOf(packed));
+    }
+
+    /// <summary>
+    /// Compares the key's hash first, which the packed connection holds in place of its addresses, so a lookup reads
+    /// them (a cache miss) only for the one it finds.
+    /// </summary>
+    private bool MatchesIpv6(in PackedConnection packed, in ConnectionKey key) =>
+        packed.AddressA == (uint)key.GetHashCode() && packed.PortA == key.PortA && packed.PortB == key.PortB &&
+        _packedIpv6Addresses[(int)packed.AddressB].Equals(new AddressPair(key.AddressA, key.AddressB));
+
+    /// <summary>A packed IPv6 connection's addresses; the first four bytes are the pool's free-list link when returned.</summary>
+    private readonly record struct AddressPair(IpAddress A, IpAddress B);
+
+    /// <summary>Returns a packed connection's entry, and its addresses' if it has them apart, to their pools.</summary>
+    private void ReturnPacked(int handle)
+    {
+        ref var packed = ref Packed(handle);
+        if (packed.HasIpv6Addresses)
+            _packedIpv6Addresses.Return((int)packed.AddressB);
+        packed.Release();
+        _packed.Return(PackedIndex(handle));
     }
 
     /// <summary>
@@ -170,11 +221,9 @@ internal sealed class ConnectionTable
     public int Unpack(int handle)
     {
         int index = RentSlot();
-        ref var packed = ref Packed(handle);
-        packed.UnpackInto(ref _slots[index]);
+        UnpackInto(handle, ref _slots[index]);
         TakePlace(handle, index, _slots[index].Key.GetHashCode(), _slots[index].Queue);
-        packed.Release();
-        _packed.Return(PackedIndex(handle));
+        ReturnPacked(handle);
         return index;
     }
 
@@ -185,11 +234,9 @@ internal sealed class ConnectionTable
     public int UnpackBeforeClear(int handle)
     {
         int index = RentSlot();
-        ref var packed = ref Packed(handle);
-        packed.UnpackInto(ref _slots[index]);
+        UnpackInto(handle, ref _slots[index]);
         _slots[index].Queue = ExpiryQueue.None;
-        packed.Release();
-        _packed.Return(PackedIndex(handle));
+        ReturnPacked(handle);
         return index;
     }
 
@@ -219,6 +266,7 @@ internal sealed class ConnectionTable
         Array.Fill(_queueTails, -1);
         Array.Clear(_queueCounts);
         _packed.Clear();
+        _packedIpv6Addresses.Clear();
         _parkCursor = -1;
         _freeSlot = -1;
         _usedSlots = 0;
@@ -257,7 +305,11 @@ internal sealed class ConnectionTable
 
     /// <summary>The hash of a connection's key, slot or packed.</summary>
     public int HashOf(int handle) =>
-        handle >= 0 ? _slots[handle].Key.GetHashCode() : Packed(handle).Key.GetHashCode();
+        handle >= 0 ? _slots[handle].Key.GetHashCode() : HashOf(Packed(handle));
+
+    /// <summary>An IPv6 connection holds its key's hash; an IPv4 one's is worked out from the addresses it holds.</summary>
+    private static int HashOf(in PackedConnection packed) =>
+        packed.HasIpv6Addresses ? (int)packed.AddressA : packed.Ipv4Key.GetHashCode();
 
     /// <summary>
     /// The longest-idle connection in the Active queue not yet offered for parking, or -1. The queue is in order of
@@ -383,7 +435,7 @@ internal sealed class ConnectionTable
         {
             ref var packed = ref _packed[i];
             if (!packed.InUse) continue;
-            ref int bucket = ref _buckets[packed.Key.GetHashCode() & _bucketMask];
+            ref int bucket = ref _buckets[HashOf(packed) & _bucketMask];
             packed.NextInBucket = bucket;
             bucket = PackedHandle(i);
         }

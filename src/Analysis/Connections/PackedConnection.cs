@@ -6,8 +6,9 @@ using TcpState.Analysis.Zeek;
 namespace TcpState.Analysis.Connections;
 
 /// <summary>
-/// A parked IPv4 connection out of the slot array altogether: its slot's fields and its <see cref="ParkedDetail"/> in
-/// 96 bytes, where a slot and a parked detail take 184. With a million connections open nearly all are quiet, so this is
+/// A parked connection out of the slot array altogether: its slot's fields and its <see cref="ParkedDetail"/> in
+/// 96 bytes, where a slot and a parked detail take 184 (an IPv6 connection's addresses take 32 more, kept by the
+/// <see cref="ConnectionTable"/> beside it). With a million connections open nearly all are quiet, so this is
 /// most of the table's memory. The connection keeps its place in its hash chain and its expiry queue (the
 /// <see cref="ConnectionTable"/> links slots and packed connections alike, by handle), so lookups, expiry order and
 /// output are as if it had stayed in its slot.
@@ -17,7 +18,7 @@ namespace TcpState.Analysis.Connections;
 /// stored in fewer bits, so it comes back as it was. Two things are left out because they follow from the rest, and
 /// <see cref="TryPack"/> checks each against what it is before leaving it out: an endpoint's last ACK is its peer's
 /// SND.NXT (everything sent was acknowledged; for a peer that sent nothing, one past Zeek's start for it), and the
-/// one-time history letters seen are those the history shows. A connection that does not fit (IPv6, transitions kept,
+/// one-time history letters seen are those the history shows. A connection that does not fit (transitions kept,
 /// anything out of range) stays parked in its slot. The <see cref="ParkedDetail"/> it re-encodes is itself checked
 /// byte for byte, so both steps are exact.
 /// </para>
@@ -25,14 +26,18 @@ namespace TcpState.Analysis.Connections;
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal struct PackedConnection
 {
-    /// <summary>The longest time from the first packet to the last that fits (47 bits of nanoseconds: 39 hours).</summary>
-    public const long MaxSpanNanoseconds = (1L << 47) - 1;
+    /// <summary>The longest time from the first packet to the last that fits (46 bits of nanoseconds: 19.5 hours).</summary>
+    public const long MaxSpanNanoseconds = (1L << 46) - 1;
 
     // First: a returned entry's first four bytes are the pool's free-list link.
     public int NextInBucket;
     public int QueuePrevious;
     public int QueueNext;
 
+    /// <summary>
+    /// An IPv4 connection's addresses. An IPv6 connection's (<see cref="HasIpv6Addresses"/>) are kept by the table:
+    /// then the first is its key's hash, which a lookup compares before reading them, and the second where they are.
+    /// </summary>
     public uint AddressA;
     public uint AddressB;
     public ushort PortA;
@@ -42,7 +47,10 @@ internal struct PackedConnection
     /// <summary>Nanoseconds from the first packet to the last, low 32 bits.</summary>
     private uint _spanLow;
 
-    /// <summary>The span's high 15 bits; the top bit marks the entry in use, so the pool can be scanned.</summary>
+    /// <summary>
+    /// The span's high 14 bits; the top bit marks the entry in use, so the pool can be scanned, and the next one an
+    /// IPv6 connection.
+    /// </summary>
     private ushort _spanHigh;
 
     /// <summary><see cref="ConnectionFlags"/> in the low 11 bits, then the originator, reached-ESTABLISHED, Zeek's bits.</summary>
@@ -58,6 +66,8 @@ internal struct PackedConnection
     private PackedEndpoint _b;
 
     private const ushort InUseMark = 0x8000;
+    private const ushort Ipv6Mark = 0x4000;
+    private const ushort SpanHighMask = 0x3FFF;
     private const int FlagBits = 11;
     private const int OriginatorBit = 11, ReachedEstablishedBit = 12, ZeekBitsShift = 13;
     private const int PacketBits = 30;
@@ -72,35 +82,53 @@ internal struct PackedConnection
 
     public readonly bool InUse => (_spanHigh & InUseMark) != 0;
 
-    public readonly long LastSeenNs => FirstSeenNs + (long)(((ulong)(_spanHigh & ~InUseMark) << 32) | _spanLow);
+    public readonly long LastSeenNs => FirstSeenNs + (long)(((ulong)(_spanHigh & SpanHighMask) << 32) | _spanLow);
+
+    public readonly bool HasIpv6Addresses => (_spanHigh & Ipv6Mark) != 0;
 
     public readonly long Ordinal => _ordinal;
 
     /// <summary>Marks a returned entry out of use, for <see cref="ConnectionTable"/>'s scans.</summary>
     public void Release() => _spanHigh = 0;
 
-    public readonly bool Matches(in ConnectionKey key) =>
+    /// <summary>Whether an IPv4 connection's key is <paramref name="key"/> (an IPv6 one's the table compares).</summary>
+    public readonly bool MatchesIpv4(in ConnectionKey key) =>
         key.PortA == PortA && key.PortB == PortB &&
         key.AddressA.Low == (V4Mapped | AddressA) && key.AddressB.Low == (V4Mapped | AddressB) &&
         key.AddressA.High == 0 && key.AddressB.High == 0;
 
-    public readonly ConnectionKey Key =>
+    /// <summary>An IPv4 connection's key.</summary>
+    public readonly ConnectionKey Ipv4Key =>
         new(IpAddress.FromIpv4(AddressA), PortA, IpAddress.FromIpv4(AddressB), PortB);
+
+    /// <summary>Where an IPv4 connection's addresses go.</summary>
+    public void SetIpv4Addresses(in ConnectionKey key)
+    {
+        AddressA = key.AddressA.Ipv4Value;
+        AddressB = key.AddressB.Ipv4Value;
+    }
+
+    /// <summary>An IPv6 connection's: its key's hash, and where the table keeps its addresses.</summary>
+    public void SetIpv6Addresses(int keyHash, int addressIndex)
+    {
+        AddressA = (uint)keyHash;
+        AddressB = (uint)addressIndex;
+        _spanHigh |= Ipv6Mark;
+    }
 
     private static readonly ulong V4Mapped = IpAddress.FromIpv4(0).Low;
 
     /// <summary>
     /// Packs a parked connection (a slot in the Active, Handshake or Closed queue, not holding a SYN) and its parked detail
-    /// when
-    /// every value fits its narrower field and what is left out is what it would be predicted to be; false leaves
-    /// <paramref name="packed"/> meaningless.
+    /// when every value fits its narrower field and what is left out is what it would be predicted to be; false leaves
+    /// <paramref name="packed"/> meaningless. The addresses are the table's to set (<see cref="SetIpv4Addresses"/>,
+    /// <see cref="SetIpv6Addresses"/>).
     /// </summary>
     public static bool TryPack(in Connection connection, in ParkedDetail parked, out PackedConnection packed)
     {
         packed = default;
-        ref readonly var key = ref connection.Key;
         long span = connection.LastSeen.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
-        if (!key.AddressA.IsIpv4 || !key.AddressB.IsIpv4 || connection.Ordinal is < 0 or > uint.MaxValue ||
+        if (connection.Ordinal is < 0 or > uint.MaxValue ||
             span is < 0 or > MaxSpanNanoseconds || (int)connection.Flags >= 1 << FlagBits ||
             connection.PacketsA > MaxPackets || connection.PacketsB > MaxPackets ||
             parked.TransitionHead != -1 || parked.TransitionTail != -1 || parked.TransitionCount != 0 ||
@@ -111,10 +139,8 @@ internal struct PackedConnection
             !TryPackHistory(parked, out packed._history) ||
             !PackedEndpoint.TryPack(parked.A, out packed._a) || !PackedEndpoint.TryPack(parked.B, out packed._b))
             return false;
-        packed.AddressA = key.AddressA.Ipv4Value;
-        packed.AddressB = key.AddressB.Ipv4Value;
-        packed.PortA = key.PortA;
-        packed.PortB = key.PortB;
+        packed.PortA = connection.Key.PortA;
+        packed.PortB = connection.Key.PortB;
         packed.FirstSeenNs = connection.FirstSeen.UnixNanoseconds;
         packed._spanLow = (uint)span;
         packed._spanHigh = (ushort)(InUseMark | (ushort)(span >> 32));
@@ -129,13 +155,13 @@ internal struct PackedConnection
     }
 
     /// <summary>
-    /// Writes the connection's slot fields into <paramref name="connection"/>: in use, in its queue, no detail and no held
-    /// SYN. The table links it; the caller gives it its detail.
+    /// Writes the connection's slot fields into <paramref name="connection"/>, with its key (which the table knows): in
+    /// use, in its queue, no detail and no held SYN. The table links it; the caller gives it its detail.
     /// </summary>
-    public readonly void UnpackInto(ref Connection connection)
+    public readonly void UnpackInto(ref Connection connection, in ConnectionKey key)
     {
         connection = default;
-        connection.Key = Key;
+        connection.Key = key;
         connection.Ordinal = _ordinal;
         connection.FirstSeen = new PacketTime(FirstSeenNs);
         connection.LastSeen = new PacketTime(LastSeenNs);
