@@ -287,6 +287,44 @@ public class ParkingTests
         Assert.Equal(Summarise(unparkedSink), Summarise(sink));
     }
 
+    /// <summary>
+    /// A server that answers a flood without cookies retransmits its SYN-ACK (Linux at 1, 3, 7 s): the client's receipt
+    /// of it waits from the first, not from the connection's last packet. Parked in its slot, it keeps when: after each
+    /// retransmission it is parked again, byte for byte as unparked, and its late ACK still completes it.
+    /// </summary>
+    [Fact]
+    public void Under_pressure_a_handshake_whose_SYN_ACK_is_retransmitted_is_parked_again_after_each()
+    {
+        var conversation = new TcpConversation();
+        conversation.Client.Syn();
+        conversation.Server.SynAck();
+        foreach (double wait in (ReadOnlySpan<double>)[1, 2, 4])
+        {
+            conversation.Wait(wait);
+            conversation.Server.SynAck();
+        }
+        conversation.Wait(0.5);
+        conversation.Client.Ack();
+        var options = WithoutTransitions with { MaxConnections = 8 };
+        var (sink, unparkedSink) = (new RecordingSink(), new RecordingSink());
+        var tracker = new ConnectionTracker(options, sink);
+        var unparked = new ConnectionTracker(options with { ParkIdleAfterSeconds = null }, unparkedSink);
+        foreach (var segment in conversation.Segments)
+        {
+            tracker.Process(segment);
+            unparked.Process(segment);
+            Assert.Equal(DetailBytes(unparked), DetailBytes(tracker));
+            if (segment.Has(TcpFlags.Syn | TcpFlags.Ack))
+                Assert.Equal(1, tracker.ParkedConnections);
+        }
+        Assert.Equal(0, tracker.ParksRefused);
+
+        tracker.Finish();
+        unparked.Finish();
+        Assert.Equal(RfcState.Established, Assert.Single(sink.Records).OriginatorState);
+        Assert.Equal(Summarise(unparkedSink), Summarise(sink));
+    }
+
     private static string DetailBytes(ConnectionTracker tracker)
     {
         var seen = new List<string>();

@@ -95,11 +95,13 @@ internal struct ParkedEndpoint
         /// <summary><see cref="TransitionAge"/> counts back from the connection's last packet, not on from its first.</summary>
         TransitionBeforeLastPacket = 1 << 6,
         /// <summary>
-        /// One receipt waits (<see cref="EndpointTrack.Pending"/>), of the segment the connection's last packet was: the
-        /// peer's SYN-ACK (or SYN) or FIN, whichever its SND.NXT ends with. A handshake answered and never completed,
-        /// as in a SYN flood a server answers with cookies.
+        /// One receipt waits (<see cref="EndpointTrack.Pending"/>): of the peer's SYN-ACK (or SYN) or FIN, whichever its
+        /// SND.NXT ends with, seen at the connection's last packet: a handshake answered and never completed, as in a
+        /// SYN flood a server answers with cookies. For an endpoint that has acknowledged nothing, <see cref="LastAck"/>
+        /// may instead hold when it was seen, one on from the first packet in nanoseconds: a SYN-ACK retransmitted
+        /// comes after the first, which the receipt waits from, as from a server that answers a flood without cookies.
         /// </summary>
-        PendingAtLastPacket = 1 << 7,
+        PendingReceipt = 1 << 7,
     }
 }
 
@@ -213,7 +215,14 @@ internal sealed class ParkedPool
             (track.HasAcked ? ParkedEndpoint.Bits.HasAcked : 0) |
             (zeek.HasDoneSomething ? ParkedEndpoint.Bits.ZeekHasDoneSomething : 0) |
             (track.FinSent ? ParkedEndpoint.Bits.FinSent : 0) |
-            (track.Pending.Count == 1 ? ParkedEndpoint.Bits.PendingAtLastPacket : 0);
+            (track.Pending.Count == 1 ? ParkedEndpoint.Bits.PendingReceipt : 0);
+        if (track.Pending.Count == 1 && track.Pending.Peek().Seen != connection.LastSeen)
+        {
+            long since = track.Pending.Peek().Seen.UnixNanoseconds - connection.FirstSeen.UnixNanoseconds;
+            if (track.HasAcked || track.LastAck != 0 || since is < 0 or >= uint.MaxValue)
+                return false;
+            parked.LastAck = (uint)since + 1;
+        }
         return true;
     }
 
@@ -242,7 +251,8 @@ internal sealed class ParkedPool
     /// (or, picked up mid-stream, from the start it chose, stored in its place), has seen it send up to SND.NXT, the
     /// peer acknowledge up to the peer's last ACK (the start while there is none to go by), and every byte delivered
     /// and trimmed up to those; a FIN, if any, sent once as its last octet; no wraps, no RST, no gaps, nothing out of
-    /// order; a receipt pending, if any, of what the peer sent last, seen at the connection's last packet.
+    /// order; a receipt pending, if any, of what the peer sent last, seen at the connection's last packet unless the
+    /// endpoint's unused last ACK says when (<see cref="ParkedEndpoint.Bits.PendingReceipt"/>).
     /// <paramref name="track"/> and <paramref name="zeek"/> arrive initial: <see cref="Unpack"/> has just reset the detail.
     /// </summary>
     private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer, uint peerPackets,
@@ -255,7 +265,9 @@ internal sealed class ParkedPool
         track.HasAcked = (parked.Flags & ParkedEndpoint.Bits.HasAcked) != 0;
         track.Isn = track.HasIsn ? parked.Isn : 0;
         track.SendNext = parked.SendNext;
-        track.LastAck = parked.LastAck;
+        bool pendingSinceEarlier = (parked.Flags & ParkedEndpoint.Bits.PendingReceipt) != 0 && !track.HasAcked &&
+                                   parked.LastAck != 0;
+        track.LastAck = pendingSinceEarlier ? 0 : parked.LastAck;
         track.Window = parked.Window;
         track.OfferedScale = parked.OfferedScale;
         track.WindowShift = parked.WindowShift;
@@ -263,12 +275,13 @@ internal sealed class ParkedPool
             : (parked.Flags & ParkedEndpoint.Bits.TransitionBeforeLastPacket) != 0
             ? connection.LastSeen.AddNanoseconds(-parked.TransitionAge)
             : connection.FirstSeen.AddNanoseconds(parked.TransitionAge);
-        if ((parked.Flags & ParkedEndpoint.Bits.PendingAtLastPacket) != 0)
+        if ((parked.Flags & ParkedEndpoint.Bits.PendingReceipt) != 0)
         {
             var ev = (peer.Flags & ParkedEndpoint.Bits.FinSent) != 0 ? EndpointEvent.ReceiveFin
                 : parked.State == RfcState.SynSent ? EndpointEvent.ReceiveSynAck
                 : EndpointEvent.ReceiveSyn;
-            track.Pending.Add(new PendingReceive { Seen = connection.LastSeen, AcknowledgedBy = peer.SendNext, Event = ev });
+            var seen = pendingSinceEarlier ? connection.FirstSeen.AddNanoseconds(parked.LastAck - 1) : connection.LastSeen;
+            track.Pending.Add(new PendingReceive { Seen = seen, AcknowledgedBy = peer.SendNext, Event = ev });
         }
 
         zeek.State = parked.ZeekState;
