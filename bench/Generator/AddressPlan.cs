@@ -26,6 +26,12 @@ public static class AddressPlan
     public static readonly IpAddress FloodTarget = IpAddress.FromIpv4(ServerBase | 7 << 8 | 80);
     public const ushort FloodTargetPort = 443;
 
+    /// <summary>The IPv6 flood's listener ([2001:db8:20::780]:443), outside the farm's 2001:db8:20::1 to ::190.</summary>
+    public static readonly IpAddress FloodTargetIpv6 = new(Ipv6ServerHigh, 0x780);
+
+    /// <summary>An IPv6 flood's source: one per distinct IPv4 one, in 2001:db8:ff00::/40, outside the real clients' prefix.</summary>
+    public static IpAddress SpoofedIpv6(IpAddress ipv4) => new(0x2001_0db8_ff00_0000UL, ipv4.Ipv4Value);
+
     /// <summary>
     /// Mostly HTTPS, as most traffic is now; no plain HTTP, whose random payload would be dissected as broken HTTP by
     /// tshark (the payload bytes are random, which TLS application data looks like).

@@ -8,9 +8,11 @@ using TcpState.Bench.Generator;
 const string Usage = """
     usage:
       realistic  --packets N [--concurrency C] [--seed S] -o FILE   the realistic mix (bench/README.md says what is in it)
-      flood      --sources N [--rate SYNS_PER_S] [--answered SHARE] [--answer synack|rst] [--seed S] -o FILE
-                                                                   a pure spoofed SYN flood, N distinct IPv4 sources,
-                                                                   a share answered by SYN cookies or, rst, refused
+      flood      --sources N [--rate SYNS_PER_S] [--answered SHARE] [--answer synack|rst] [--family ipv4|ipv6]
+                 [--synack-retries R] [--seed S] -o FILE
+                                                                   a pure spoofed SYN flood, N distinct sources, a share
+                                                                   answered by SYN cookies or, rst, refused; with R, each
+                                                                   SYN-ACK retransmitted R times (no cookies: 1, 3, 7 s...)
       concurrent --connections N [--rate PER_S] [--seed S] -o FILE  N connections opened and left open
     N may be written 5000000, 5m, 10M or 200k. A summary is printed, and written beside FILE as FILE.meta (key=value).
     """;
@@ -86,10 +88,20 @@ static int Run(string[] args)
                     "rst" => true,
                     var other => throw new UsageException($"--answer is synack or rst, got '{other}'"),
                 };
-                var flood = new FloodBurst(writer, random, sources, options.Number("--rate", 100_000), answered, refused);
-                // One packet per step and at most two per source: the bound is 2 * sources steps.
+                bool ipv6 = options.Text("--family") switch
+                {
+                    null or "ipv4" => false,
+                    "ipv6" => true,
+                    var other => throw new UsageException($"--family is ipv4 or ipv6, got '{other}'"),
+                };
+                long retries = options.Number("--synack-retries", 0);
+                if (retries > FloodBurst.MaxSynAckRetries || (retries > 0 && refused))
+                    throw new UsageException($"--synack-retries is 1 to {FloodBurst.MaxSynAckRetries}, with SYN-ACK answers");
+                var flood = new FloodBurst(writer, random, sources, options.Number("--rate", 100_000), answered, refused,
+                    ipv6, (int)retries);
+                // One packet per step: the bound is the flood's own.
                 long next = 0;
-                for (long step = 0; step < 2 * sources && next != FloodBurst.Finished; step++)
+                for (long step = 0; step < flood.MaxSteps && next != FloodBurst.Finished; step++)
                     next = flood.Step(next);
                 summary.FromFlood(flood, answered);
                 break;

@@ -45,11 +45,17 @@ public sealed class TraceSummary(string mode, ulong seed, string path)
     public void FromFlood(FloodBurst flood, double answered)
     {
         _connections = flood.SynsSent;
-        _kinds.Add(("flood_syns", "spoofed SYNs", flood.SynsSent, $"one per distinct source, to {AddressPlan.FloodTarget}:{AddressPlan.FloodTargetPort}"));
+        _kinds.Add(("flood_syns", "spoofed SYNs", flood.SynsSent, $"one per distinct source, to {(flood.Target.IsIpv4 ? $"{flood.Target}" : $"[{flood.Target}]")}:{AddressPlan.FloodTargetPort}"));
         if (flood.RstsSent > 0)
             _kinds.Add(("flood_rsts", "RST+ACK refusals", flood.RstsSent, $"the closed port answers {answered:P0}"));
-        else
+        else if (flood.SynAcksRetransmitted == 0)
             _kinds.Add(("flood_syn_acks", "SYN-cookie SYN-ACKs", flood.SynAcksSent, $"the listener answers {answered:P0}"));
+        else
+        {
+            _kinds.Add(("flood_syn_acks", "SYN-ACKs", flood.SynAcksSent, $"the listener answers {answered:P0}, keeping state"));
+            _kinds.Add(("flood_syn_ack_retransmissions", "SYN-ACKs retransmitted", flood.SynAcksRetransmitted,
+                "no cookies: each answer again at 1, 3, 7 s..."));
+        }
     }
 
     public void FromWriter(TraceWriter writer)

@@ -7,8 +7,8 @@ namespace TcpState.Analysis.Connections;
 /// <summary>
 /// The live connections: a slot array of <see cref="Connection"/> structs, a pool of <see cref="PackedConnection"/>s
 /// (parked connections out of their slots; an IPv6 one's addresses in a pool beside it), a chained hash index over
-/// both, and four FIFO expiry queues threaded through both. Looking up, adding, removing, requeueing, packing and unpacking a connection are O(1) and allocate
-/// nothing once the arrays have grown.
+/// both, and four FIFO expiry queues threaded through both. Looking up, adding, removing, requeueing, packing and
+/// unpacking a connection are O(1) and allocate nothing once the arrays have grown.
 /// <para>
 /// Chains and queues link <em>handles</em>: a slot's index (0 and up), or a packed connection's (<see cref="PackedHandle"/>,
 /// -2 and down); -1 ends a list. A connection packed or unpacked takes the other's place in its chain and its queue,
