@@ -230,10 +230,10 @@ internal sealed class ParkedPool
     public static void Unpack(in Connection connection, in ParkedDetail parked, ref ConnectionDetail detail)
     {
         ConnectionDetail.Reset(ref detail);
-        UnpackEndpoint(connection, parked.A, parked.B, connection.PacketsB, parked.RstsA, parked.RstsB, ref detail.A,
-            ref detail.Zeek.A);
-        UnpackEndpoint(connection, parked.B, parked.A, connection.PacketsA, parked.RstsB, parked.RstsA, ref detail.B,
-            ref detail.Zeek.B);
+        UnpackEndpoint(connection, parked.A, parked.B, connection.PacketsA, connection.PacketsB, parked.RstsA, parked.RstsB,
+            ref detail.A, ref detail.Zeek.A);
+        UnpackEndpoint(connection, parked.B, parked.A, connection.PacketsB, connection.PacketsA, parked.RstsB, parked.RstsA,
+            ref detail.B, ref detail.Zeek.B);
         detail.TransitionHead = parked.TransitionHead;
         detail.TransitionTail = parked.TransitionTail;
         detail.TransitionCount = parked.TransitionCount;
@@ -255,8 +255,8 @@ internal sealed class ParkedPool
     /// endpoint's unused last ACK says when (<see cref="ParkedEndpoint.Bits.PendingReceipt"/>).
     /// <paramref name="track"/> and <paramref name="zeek"/> arrive initial: <see cref="Unpack"/> has just reset the detail.
     /// </summary>
-    private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer, uint peerPackets,
-        int rsts, int peerRsts, ref EndpointTrack track, ref ZeekEndpoint zeek)
+    private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer,
+        uint packets, uint peerPackets, int rsts, int peerRsts, ref EndpointTrack track, ref ZeekEndpoint zeek)
     {
         track.State = parked.State;
         track.PassiveOpen = (parked.Flags & ParkedEndpoint.Bits.PassiveOpen) != 0;
@@ -293,11 +293,15 @@ internal sealed class ParkedPool
         // Zeek does not take the acknowledgment a RST carries, so a peer that sent nothing but RSTs acknowledged nothing.
         // An endpoint that has sent nothing is last at its start; one with no ISN that sent only RSTs (SND.NXT never
         // set: the closed port refusing a SYN) is last at its RST, one past the start Zeek took from it.
+        // An endpoint whose SYN only the peer's SYN-ACK implied (a capture begun mid-handshake; backscatter, a flood's
+        // victims answering spoofed SYNs) sent Zeek nothing: its sequence space is its start alone, acknowledged
+        // nowhere, however often the SYN-ACK comes again.
         uint start = parked.Isn;
+        bool onlyImplied = track.HasSent && packets == 0;
         bool peerAcknowledged = (peer.Flags & ParkedEndpoint.Bits.HasAcked) != 0 && (track.HasSent || peerPackets > 1) &&
-                                peerPackets > peerRsts;
+                                peerPackets > peerRsts && !onlyImplied;
         bool onlyRsts = rsts > 0 && !track.HasIsn && parked.SendNext == 0;
-        uint last = !track.HasSent ? start : onlyRsts ? start + 1 : parked.SendNext;
+        uint last = !track.HasSent || onlyImplied ? start : onlyRsts ? start + 1 : parked.SendNext;
         zeek.InitSequence(start, last, peerAcknowledged ? peer.LastAck : start);
         // Counted from the start, the RST-only endpoint is one on, even where its RST's sequence number was 0 (Linux
         // refusing a SYN) and the start before it is 2^32 - 1.
