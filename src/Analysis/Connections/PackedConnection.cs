@@ -17,8 +17,9 @@ namespace TcpState.Analysis.Connections;
 /// five-bit letter codes, the last packet's time as a span from the first. Each value is range-checked before it is
 /// stored in fewer bits, so it comes back as it was. Two things are left out because they follow from the rest, and
 /// <see cref="TryPack"/> checks each against what it is before leaving it out: an endpoint's last ACK is its peer's
-/// SND.NXT (everything sent was acknowledged; for a peer that sent nothing, one past Zeek's start for it), and the
-/// one-time history letters seen are those the history shows. A connection that does not fit (transitions kept,
+/// SND.NXT (everything sent was acknowledged; for a peer that sent nothing, one past Zeek's start for it; the one
+/// field that dates a retransmitted SYN-ACK's receipt instead is kept above a short history), and the one-time
+/// history letters seen are those the history shows. A connection that does not fit (transitions kept,
 /// anything out of range) stays parked in its slot. The <see cref="ParkedDetail"/> it re-encodes is itself checked
 /// byte for byte, so both steps are exact.
 /// </para>
@@ -134,11 +135,11 @@ internal struct PackedConnection
             parked.TransitionHead != -1 || parked.TransitionTail != -1 || parked.TransitionCount != 0 ||
             connection.Syn.Holdable ||
             connection.Queue != QueueOf(parked, connection.Originator, connection.ReachedEstablished) ||
-            parked.A.LastAck != PredictedLastAck(parked.A.Flags, parked.B.Flags, parked.B.SendNext, parked.B.Isn) ||
-            parked.B.LastAck != PredictedLastAck(parked.B.Flags, parked.A.Flags, parked.A.SendNext, parked.A.Isn) ||
-            !TryPackHistory(parked, out packed._history) ||
+            !TryPackReceipt(parked, out ulong receipt) ||
+            !TryPackHistory(parked, receipt == 0 ? MaxHistory : MaxHistoryWithReceipt, out packed._history) ||
             !PackedEndpoint.TryPack(parked.A, out packed._a) || !PackedEndpoint.TryPack(parked.B, out packed._b))
             return false;
+        packed._history |= receipt << ReceiptShift;
         packed.PortA = connection.Key.PortA;
         packed.PortB = connection.Key.PortB;
         packed.FirstSeenNs = connection.FirstSeen.UnixNanoseconds;
@@ -182,6 +183,11 @@ internal struct PackedConnection
         parked = default;
         _a.UnpackInto(ref parked.A, _b);
         _b.UnpackInto(ref parked.B, _a);
+        if (_history >> ReceiptShift is var receipt and not 0)
+        {
+            if (DatesItsReceipt(parked.A.Flags)) parked.A.LastAck = (uint)receipt;
+            else parked.B.LastAck = (uint)receipt;
+        }
         parked.TransitionHead = parked.TransitionTail = -1;
         parked.ZeekBits = (byte)((uint)(_bits >> ZeekBitsShift) | (_packetsA >> PacketBits) << ParkedDetail.RstShiftA |
                                  (_packetsB >> PacketBits) << ParkedDetail.RstShiftB);
@@ -215,10 +221,40 @@ internal struct PackedConnection
         : (peerFlags & ParkedEndpoint.Bits.HasSent) != 0 ? peerSendNext
         : peerIsn + 1;
 
-    private static bool TryPackHistory(in ParkedDetail parked, out ulong history)
+    /// <summary>
+    /// Each last ACK is predicted (<see cref="PredictedLastAck"/>), but for one field that is not a last ACK: that of an
+    /// endpoint that has acknowledged nothing and awaits a SYN-ACK retransmitted since, which dates the first
+    /// (<see cref="ParkedEndpoint.Bits.PendingReceipt"/>). Its value goes above a short history, in
+    /// <see cref="ReceiptBits"/> bits; only one endpoint may be of that kind, so unpacking knows whose it is.
+    /// </summary>
+    private static bool TryPackReceipt(in ParkedDetail parked, out ulong receipt)
+    {
+        receipt = 0;
+        bool predictedA = parked.A.LastAck == PredictedLastAck(parked.A.Flags, parked.B.Flags, parked.B.SendNext, parked.B.Isn);
+        bool predictedB = parked.B.LastAck == PredictedLastAck(parked.B.Flags, parked.A.Flags, parked.A.SendNext, parked.A.Isn);
+        if (predictedA && predictedB)
+            return true;
+        if (predictedA == predictedB || DatesItsReceipt(parked.A.Flags) == DatesItsReceipt(parked.B.Flags))
+            return false;
+        ref readonly var dated = ref predictedA ? ref parked.B : ref parked.A;
+        if (!DatesItsReceipt(dated.Flags) || dated.LastAck > MaxReceipt)
+            return false;
+        receipt = dated.LastAck;
+        return true;
+    }
+
+    /// <summary>An endpoint whose last-ACK field may date its pending receipt instead: one awaits, nothing acknowledged.</summary>
+    private static bool DatesItsReceipt(ParkedEndpoint.Bits flags) =>
+        (flags & (ParkedEndpoint.Bits.PendingReceipt | ParkedEndpoint.Bits.HasAcked)) == ParkedEndpoint.Bits.PendingReceipt;
+
+    private const int MaxHistory = 12, MaxHistoryWithReceipt = 6;
+    private const int ReceiptShift = 4 + 5 * MaxHistoryWithReceipt, ReceiptBits = 64 - ReceiptShift;
+    private const ulong MaxReceipt = (1UL << ReceiptBits) - 1;
+
+    private static bool TryPackHistory(in ParkedDetail parked, int maxLength, out ulong history)
     {
         history = 0;
-        if (parked.HistoryLength > 12)
+        if (parked.HistoryLength > maxLength)
             return false;
         history = parked.HistoryLength;
         uint seen = 0;
