@@ -185,7 +185,7 @@ internal struct PackedConnection
         _b.UnpackInto(ref parked.B, _a);
         if (_history >> ReceiptShift is var receipt and not 0)
         {
-            if (DatesItsReceipt(parked.A.Flags)) parked.A.LastAck = (uint)receipt;
+            if (ParkedEndpoint.MayDateReceipt(parked.A.Flags)) parked.A.LastAck = (uint)receipt;
             else parked.B.LastAck = (uint)receipt;
         }
         parked.TransitionHead = parked.TransitionTail = -1;
@@ -234,18 +234,15 @@ internal struct PackedConnection
         bool predictedB = parked.B.LastAck == PredictedLastAck(parked.B.Flags, parked.A.Flags, parked.A.SendNext, parked.A.Isn);
         if (predictedA && predictedB)
             return true;
-        if (predictedA == predictedB || DatesItsReceipt(parked.A.Flags) == DatesItsReceipt(parked.B.Flags))
+        if (predictedA == predictedB ||
+            ParkedEndpoint.MayDateReceipt(parked.A.Flags) == ParkedEndpoint.MayDateReceipt(parked.B.Flags))
             return false;
         ref readonly var dated = ref predictedA ? ref parked.B : ref parked.A;
-        if (!DatesItsReceipt(dated.Flags) || dated.LastAck > MaxReceipt)
+        if (!ParkedEndpoint.MayDateReceipt(dated.Flags) || dated.LastAck > MaxReceipt)
             return false;
         receipt = dated.LastAck;
         return true;
     }
-
-    /// <summary>An endpoint whose last-ACK field may date its pending receipt instead: one awaits, nothing acknowledged.</summary>
-    private static bool DatesItsReceipt(ParkedEndpoint.Bits flags) =>
-        (flags & (ParkedEndpoint.Bits.PendingReceipt | ParkedEndpoint.Bits.HasAcked)) == ParkedEndpoint.Bits.PendingReceipt;
 
     private const int MaxHistory = 12, MaxHistoryWithReceipt = 6;
     private const int ReceiptShift = 4 + 5 * MaxHistoryWithReceipt, ReceiptBits = 64 - ReceiptShift;

@@ -81,6 +81,12 @@ internal struct ParkedEndpoint
     public ZeekEndpointState ZeekPreviousState;
     public Bits Flags;
 
+    /// <summary>
+    /// Whether an endpoint's <see cref="LastAck"/> may date its pending receipt instead (<see cref="Bits.PendingReceipt"/>):
+    /// one awaits and it has acknowledged nothing.
+    /// </summary>
+    public static bool MayDateReceipt(Bits flags) => (flags & (Bits.PendingReceipt | Bits.HasAcked)) == Bits.PendingReceipt;
+
     [Flags]
     public enum Bits : byte
     {
@@ -265,8 +271,7 @@ internal sealed class ParkedPool
         track.HasAcked = (parked.Flags & ParkedEndpoint.Bits.HasAcked) != 0;
         track.Isn = track.HasIsn ? parked.Isn : 0;
         track.SendNext = parked.SendNext;
-        bool pendingSinceEarlier = (parked.Flags & ParkedEndpoint.Bits.PendingReceipt) != 0 && !track.HasAcked &&
-                                   parked.LastAck != 0;
+        bool pendingSinceEarlier = ParkedEndpoint.MayDateReceipt(parked.Flags) && parked.LastAck != 0;
         track.LastAck = pendingSinceEarlier ? 0 : parked.LastAck;
         track.Window = parked.Window;
         track.OfferedScale = parked.OfferedScale;
