@@ -98,7 +98,8 @@ internal sealed class ConnectionTable
     /// <summary>The connection's handle: a slot's index, a packed connection's (<see cref="IsPacked"/>), or <see cref="None"/>.</summary>
     public int Find(in ConnectionKey key)
     {
-        int handle = _buckets[key.GetHashCode() & _bucketMask];
+        int hash = key.GetHashCode();
+        int handle = _buckets[hash & _bucketMask];
         while (handle != None)
         {
             if (handle >= 0)
@@ -111,7 +112,7 @@ internal sealed class ConnectionTable
             else
             {
                 ref var packed = ref Packed(handle);
-                if (packed.HasIpv6Addresses ? MatchesIpv6(packed, key) : packed.MatchesIpv4(key))
+                if (packed.HasIpv6Addresses ? MatchesIpv6(packed, key, hash) : packed.MatchesIpv4(key))
                     return handle;
                 handle = packed.NextInBucket;
             }
@@ -197,8 +198,8 @@ internal sealed class ConnectionTable
     /// Compares the key's hash first, which the packed connection holds in place of its addresses, so a lookup reads
     /// them (a cache miss) only for the one it finds.
     /// </summary>
-    private bool MatchesIpv6(in PackedConnection packed, in ConnectionKey key) =>
-        packed.AddressA == (uint)key.GetHashCode() && packed.PortA == key.PortA && packed.PortB == key.PortB &&
+    private bool MatchesIpv6(in PackedConnection packed, in ConnectionKey key, int hash) =>
+        packed.AddressA == (uint)hash && packed.PortA == key.PortA && packed.PortB == key.PortB &&
         _packedIpv6Addresses[(int)packed.AddressB].Equals(new AddressPair(key.AddressA, key.AddressB));
 
     /// <summary>A packed IPv6 connection's addresses; the first four bytes are the pool's free-list link when returned.</summary>
