@@ -591,14 +591,17 @@ public sealed class ConnectionTracker : IStateMachineListener
             int index = _table.Oldest(queue);
             if (index != ConnectionTable.None)
             {
-                // A full table evicts once per new connection, oldest first: start loading the next one's hash
-                // bucket now, so unlinking it then is not a cache miss.
+                // A full table evicts once per new connection, oldest first. As in expiry, the next one's entry is
+                // asked for now and its hash bucket once this one is finished (working out its bucket reads the entry),
+                // so unpacking and unlinking it then are not cache misses.
                 int next = _table.NextInQueue(index);
                 if (next != ConnectionTable.None)
-                    _table.PrefetchBucket(_table.HashOf(next));
+                    _table.PrefetchEntry(next);
                 if (ConnectionTable.IsPacked(index))
                     index = Unpack(index);
                 Finish(index, FinishReason.Evicted);
+                if (next != ConnectionTable.None && next == _table.Oldest(queue))
+                    _table.PrefetchBucket(_table.HashOf(next));
                 return;
             }
         }
