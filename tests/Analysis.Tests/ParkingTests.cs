@@ -45,6 +45,45 @@ public class ParkingTests
         Assert.Equal(0, tracker.ParksRefused);
     }
 
+    /// <summary>
+    /// A packed connection's detail comes back byte for byte whatever its history's length: a short history shares its
+    /// word with a retransmitted SYN-ACK's receipt date, a long one (a close's letters) fills it.
+    /// </summary>
+    [Fact]
+    public void A_packed_connection_comes_back_byte_for_byte_at_every_length_of_history()
+    {
+        var conversation = new TcpConversation();
+        var (client, server) = (conversation.Client, conversation.Server);
+        var tracker = new ConnectionTracker(WithoutTransitions, new ConnectionStatistics());
+        var unparked = new ConnectionTracker(WithoutTransitions with { ParkIdleAfterSeconds = null }, new ConnectionStatistics());
+        var steps = new Func<TcpSegment>[]
+        {
+            () => client.Syn(), () => server.SynAck(), () => client.Ack(), () => client.Data(200), () => server.Data(1_000),
+            () => client.Ack(), () => client.Fin(), () => server.Ack(), () => server.Data(10), () => client.Ack(),
+        };
+        int longestPacked = 0;
+        foreach (var step in steps)
+        {
+            var segment = step();
+            tracker.Process(segment);
+            unparked.Process(segment);
+            tracker.AdvanceTime(segment.Timestamp.AddSeconds(1.5));
+            unparked.AdvanceTime(segment.Timestamp.AddSeconds(1.5));
+            Assert.Equal(DetailBytes(unparked), DetailBytes(tracker));
+            if (tracker.PackedConnections == 1)
+                longestPacked = Math.Max(longestPacked, History(tracker).Length);
+            conversation.Wait(2);
+        }
+        Assert.True(longestPacked > 6, $"the longest history packed had {longestPacked} letters");
+    }
+
+    private static string History(ConnectionTracker tracker)
+    {
+        string? history = null;
+        tracker.ForEachConnection((in ConnectionView c) => history = c.History);
+        return history!;
+    }
+
     /// <summary>A detector that looks over every connection (TIME_WAIT build-up does) sees a parked one in full.</summary>
     [Fact]
     public void A_look_over_every_connection_sees_a_parked_one_as_it_was()

@@ -183,7 +183,8 @@ internal struct PackedConnection
         parked = default;
         _a.UnpackInto(ref parked.A, _b);
         _b.UnpackInto(ref parked.B, _a);
-        if (_history >> ReceiptShift is var receipt and not 0)
+        // Only a short history leaves room for a receipt's date; a longer one's letters fill the word.
+        if ((_history & 0xF) <= MaxHistoryWithReceipt && _history >> ReceiptShift is var receipt and not 0)
         {
             if (ParkedEndpoint.MayDateReceipt(parked.A.Flags)) parked.A.LastAck = (uint)receipt;
             else parked.B.LastAck = (uint)receipt;
