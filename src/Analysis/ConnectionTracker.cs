@@ -544,12 +544,7 @@ public sealed class ConnectionTracker : IStateMachineListener
             var anchor = queue == ExpiryQueue.TimeWait ? _details[_table[index].Detail].TimeWaitAnchor : _table.LastSeen(index);
             var deadline = anchor.AddNanoseconds(timeout);
             if (deadline > now) return;
-            // In a flood connections come due as fast as they came, one a packet: each a cache miss for its entry,
-            // another for its hash bucket, which unpacking and finishing it walk. The next one's entry is asked for
-            // now, and its bucket once this one is finished, so by its turn both have arrived.
-            int next = _table.NextInQueue(index);
-            if (next != ConnectionTable.None)
-                _table.PrefetchEntry(next);
+            int next = PrefetchNextInQueue(index);
             if (ConnectionTable.IsPacked(index))
                 index = Unpack(index);
             switch (queue)
@@ -564,9 +559,29 @@ public sealed class ConnectionTracker : IStateMachineListener
                     Finish(index, FinishReason.IdleTimeout);
                     break;
             }
-            if (next != ConnectionTable.None && next == _table.Oldest(queue))
-                _table.PrefetchBucket(_table.HashOf(next));
+            PrefetchBucketIfOldest(next, queue);
         }
+    }
+
+    /// <summary>
+    /// Expiry in a flood, and eviction from a full table, finish connections from a queue's head one a packet: each a
+    /// cache miss for its entry and another for its hash bucket, which unpacking and finishing it walk. The next one's
+    /// entry is asked for as one is finished (this), and its bucket once it is (<see cref="PrefetchBucketIfOldest"/>:
+    /// working out the bucket reads the entry), so by its turn both have arrived. Returns the next one, or None.
+    /// </summary>
+    private int PrefetchNextInQueue(int handle)
+    {
+        int next = _table.NextInQueue(handle);
+        if (next != ConnectionTable.None)
+            _table.PrefetchEntry(next);
+        return next;
+    }
+
+    /// <summary>The second half of <see cref="PrefetchNextInQueue"/>, once the one before <paramref name="next"/> is finished.</summary>
+    private void PrefetchBucketIfOldest(int next, ExpiryQueue queue)
+    {
+        if (next != ConnectionTable.None && next == _table.Oldest(queue))
+            _table.PrefetchBucket(_table.HashOf(next));
     }
 
     private void ExpireTimeWait(int index, PacketTime deadline)
@@ -591,17 +606,12 @@ public sealed class ConnectionTracker : IStateMachineListener
             int index = _table.Oldest(queue);
             if (index != ConnectionTable.None)
             {
-                // A full table evicts once per new connection, oldest first. As in expiry, the next one's entry is
-                // asked for now and its hash bucket once this one is finished (working out its bucket reads the entry),
-                // so unpacking and unlinking it then are not cache misses.
-                int next = _table.NextInQueue(index);
-                if (next != ConnectionTable.None)
-                    _table.PrefetchEntry(next);
+                // A full table evicts once per new connection, oldest first.
+                int next = PrefetchNextInQueue(index);
                 if (ConnectionTable.IsPacked(index))
                     index = Unpack(index);
                 Finish(index, FinishReason.Evicted);
-                if (next != ConnectionTable.None && next == _table.Oldest(queue))
-                    _table.PrefetchBucket(_table.HashOf(next));
+                PrefetchBucketIfOldest(next, queue);
                 return;
             }
         }

@@ -256,9 +256,10 @@ internal sealed class ParkedPool
     /// The endpoint in full. What is not stored is predicted: Zeek numbers this endpoint's sequence space from its ISN
     /// (or, picked up mid-stream, from the start it chose, stored in its place), has seen it send up to SND.NXT, the
     /// peer acknowledge up to the peer's last ACK (the start while there is none to go by), and every byte delivered
-    /// and trimmed up to those; a FIN, if any, sent once as its last octet; no wraps, no RST, no gaps, nothing out of
-    /// order; a receipt pending, if any, of what the peer sent last, seen at the connection's last packet unless the
-    /// endpoint's unused last ACK says when (<see cref="ParkedEndpoint.Bits.PendingReceipt"/>).
+    /// and trimmed up to those; a FIN, if any, sent once as its last octet; up to three RSTs (counted in
+    /// <see cref="ParkedDetail.ZeekBits"/>), each where the endpoint was last; no wraps, no gaps, nothing out of order; a
+    /// receipt pending, if any, of what the peer sent last, seen at the connection's last packet unless the endpoint's
+    /// unused last ACK says when (<see cref="ParkedEndpoint.Bits.PendingReceipt"/>).
     /// <paramref name="track"/> and <paramref name="zeek"/> arrive initial: <see cref="Unpack"/> has just reset the detail.
     /// </summary>
     private static void UnpackEndpoint(in Connection connection, in ParkedEndpoint parked, in ParkedEndpoint peer,
