@@ -330,6 +330,43 @@ public class AnomalyDetectorTests
         Assert.DoesNotContain(Detect(segments), a => a.Id == AnomalyCatalogue.SynFlood);
     }
 
+    /// <summary>
+    /// The server's CLOSE_WAIT here is only inferred from the client's FIN: the server sent nothing after it, so nothing
+    /// shows its application was told, and the capture may simply have missed its side.
+    /// </summary>
+    [Fact]
+    public void CloseWaitNeverConfirmedByTheEndpointsOwnSegments_IsNotReported()
+    {
+        var c = Connect();
+        c.Client.Fin();
+
+        var anomalies = Detect(c.Segments.Append(ClockTick(1_700_000_100)));
+
+        Assert.DoesNotContain(anomalies, a => a.Id == AnomalyCatalogue.CloseWaitLinger);
+    }
+
+    /// <summary>
+    /// A stay that a scan found past the threshold but unconfirmed, and that its own ACK confirms later, is reported at
+    /// the scan after that ACK, while the capture goes on: not left for the end of input.
+    /// </summary>
+    [Fact]
+    public void CloseWaitConfirmedAfterItCameDue_IsReportedAtTheNextScan()
+    {
+        var c = Connect();
+        c.Client.Fin();
+        c.Wait(1);
+        // Another segment for the server applies the FIN (it is taken to have arrived) before the server shows it.
+        c.Client.Ack();
+        c.Wait(100);
+        c.Server.Ack();
+
+        // Another connection's packet at 70 s makes the scan that finds the stay due while it is still unconfirmed.
+        var (engine, _) = Feed(c.Segments.Append(ClockTick(1_700_000_070)).Append(ClockTick(1_700_000_103)));
+
+        var anomaly = Assert.Single(engine.Anomalies, a => a.Id == AnomalyCatalogue.CloseWaitLinger && a.Level == AnomalyLevel.Connection);
+        Assert.True((double)anomaly.Details["close_wait_seconds"] > 100);
+    }
+
     [Fact]
     public void CloseWaitShorterThanTheThreshold_IsNotReported()
     {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TcpState.Capture;
 
 namespace TcpState.Analysis.Anomalies.Detectors;
@@ -22,12 +24,22 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
 
     protected readonly record struct Lingering(ConnectionIdentity Connection, bool Originator, PacketTime Since, bool Confirmed);
 
-    private readonly Dictionary<(long, bool), Lingering> _inState = [];
-    private readonly Dictionary<(long, bool), Anomaly> _reported = [];
+    /// <summary>
+    /// An endpoint's stay in the state, with what the scans learned of it: one entry holds it all, so entering and leaving
+    /// cost one lookup each, not one per fact kept about the stay.
+    /// </summary>
+    private struct Stay
+    {
+        public Lingering Entry;
+        /// <summary>The stay's anomaly, once reported (or <see cref="CountedOnly"/> past the listing limit).</summary>
+        public Anomaly? Reported;
+        /// <summary>Past the threshold but not yet confirmed: reported at the next scan once its own segment confirms it.</summary>
+        public bool AwaitingConfirmation;
+    }
+
+    private readonly Dictionary<(long, bool), Stay> _inState = [];
     /// <summary>Endpoints by the time they entered the state, earliest first; stale entries are skipped when they come due.</summary>
     private readonly PriorityQueue<(long, bool), long> _byEntry = new();
-    /// <summary>Past the threshold but not yet confirmed: reported at the next scan once their own segment confirms them.</summary>
-    private readonly HashSet<(long, bool)> _awaitingConfirmation = [];
     private readonly List<(long, bool)> _due = [];
     private long _nextScanNs = long.MinValue;
 
@@ -53,11 +65,15 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
         if (_inState.Count == 0 || (facts.FromOriginator ? connection.OriginatorState : connection.ResponderState) != state)
             return;
         var key = (connection.Id, facts.FromOriginator);
-        if (_inState.TryGetValue(key, out var entry) && !entry.Confirmed && Confirms(connection, facts.FromOriginator))
+        ref var stay = ref CollectionsMarshal.GetValueRefOrNullRef(_inState, key);
+        if (!Unsafe.IsNullRef(ref stay) && !stay.Entry.Confirmed && Confirms(connection, facts.FromOriginator))
         {
-            _inState[key] = entry with { Confirmed = true };
-            if (_awaitingConfirmation.Remove(key))
+            stay.Entry = stay.Entry with { Confirmed = true };
+            if (stay.AwaitingConfirmation)
+            {
+                stay.AwaitingConfirmation = false;
                 _due.Add(key);
+            }
         }
     }
 
@@ -69,8 +85,8 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
         var key = (connection.Id, originator);
         if (to == state)
         {
-            _inState[key] = new Lingering(connection.Identity, originator, time, Confirmed: !NeedsConfirmation);
-            _awaitingConfirmation.Remove(key);
+            // A stay that begins replaces any earlier one of the endpoint's, with what was known of it.
+            _inState[key] = new Stay { Entry = new Lingering(connection.Identity, originator, time, Confirmed: !NeedsConfirmation) };
             _byEntry.Enqueue(key, time.UnixNanoseconds);
             if (_byEntry.Count > 2 * _inState.Count + StaleEntriesSlack)
                 DropStaleEntries();
@@ -107,33 +123,37 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
             _byEntry.Dequeue();
             EntriesScanned++;
             // Skipped when the endpoint left, or left and came back (that stay has its own entry further on).
-            if (!_inState.TryGetValue(key, out var entry) || entry.Since.UnixNanoseconds != since || _reported.ContainsKey(key))
+            ref var stay = ref CollectionsMarshal.GetValueRefOrNullRef(_inState, key);
+            if (Unsafe.IsNullRef(ref stay) || stay.Entry.Since.UnixNanoseconds != since || stay.Reported is not null)
                 continue;
-            if (entry.Confirmed) _due.Add(key);
-            else _awaitingConfirmation.Add(key);
+            if (stay.Entry.Confirmed) _due.Add(key);
+            else stay.AwaitingConfirmation = true;
         }
         foreach (var key in _due)
-            if (_inState.TryGetValue(key, out var entry) && entry.Confirmed && !_reported.ContainsKey(key) &&
-                now.UnixNanoseconds - entry.Since.UnixNanoseconds >= threshold)
-                _reported[key] = ReportOrCount(entry, now);
+        {
+            ref var stay = ref CollectionsMarshal.GetValueRefOrNullRef(_inState, key);
+            if (!Unsafe.IsNullRef(ref stay) && stay.Entry.Confirmed && stay.Reported is null &&
+                now.UnixNanoseconds - stay.Entry.Since.UnixNanoseconds >= threshold)
+                stay.Reported = ReportOrCount(stay.Entry, now);
+        }
         _due.Clear();
     }
 
     private void DropStaleEntries()
     {
         _byEntry.Clear();
-        foreach (var (key, entry) in _inState)
-            if (!_reported.ContainsKey(key))
-                _byEntry.Enqueue(key, entry.Since.UnixNanoseconds);
+        foreach (var (key, stay) in _inState)
+            if (stay.Reported is null)
+                _byEntry.Enqueue(key, stay.Entry.Since.UnixNanoseconds);
     }
 
     public override void OnEnd(PacketTime now)
     {
         _nextScanNs = long.MinValue;
         OnClock(now);
-        foreach (var (key, anomaly) in _reported)
-            if (_inState.TryGetValue(key, out var entry))
-                Update(entry, anomaly, now, ended: false);
+        foreach (var (_, stay) in _inState)
+            if (stay.Reported is { } anomaly)
+                Update(stay.Entry, anomaly, now, ended: false);
     }
 
     /// <summary>Stands for the endpoints past the kind's listing limit: counted, never described.</summary>
@@ -177,10 +197,10 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
 
     private void Leave((long, bool) key, PacketTime at, bool ended)
     {
-        if (!_inState.Remove(key, out var entry))
+        if (!_inState.Remove(key, out var stay))
             return;
-        _awaitingConfirmation.Remove(key);
-        if (_reported.Remove(key, out var anomaly))
+        var entry = stay.Entry;
+        if (stay.Reported is { } anomaly)
             Update(entry, anomaly, at, ended);
         else if (entry.Confirmed && at.UnixNanoseconds - entry.Since.UnixNanoseconds >= Nanoseconds(ThresholdSeconds))
             Update(entry, ReportOrCount(entry, at), at, ended); // past the threshold since the last scan
