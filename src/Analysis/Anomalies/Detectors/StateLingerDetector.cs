@@ -131,10 +131,15 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
         }
         foreach (var key in _due)
         {
-            ref var stay = ref CollectionsMarshal.GetValueRefOrNullRef(_inState, key);
-            if (!Unsafe.IsNullRef(ref stay) && stay.Entry.Confirmed && stay.Reported is null &&
-                now.UnixNanoseconds - stay.Entry.Since.UnixNanoseconds >= threshold)
-                stay.Reported = ReportOrCount(stay.Entry, now);
+            if (!_inState.TryGetValue(key, out var stay) || !stay.Entry.Confirmed || stay.Reported is not null ||
+                now.UnixNanoseconds - stay.Entry.Since.UnixNanoseconds < threshold)
+                continue;
+            // Reporting calls out to the engine and its sinks, so the entry is written by key afterwards, not through
+            // a reference into the table taken before.
+            var anomaly = ReportOrCount(stay.Entry, now);
+            ref var reported = ref CollectionsMarshal.GetValueRefOrNullRef(_inState, key);
+            if (!Unsafe.IsNullRef(ref reported))
+                reported.Reported = anomaly;
         }
         _due.Clear();
     }
