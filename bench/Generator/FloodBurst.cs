@@ -58,8 +58,7 @@ public sealed class FloodBurst(TraceWriter writer, SeededRandom random, long syn
             else
             {
                 uint isn = random.NextUInt32();
-                writer.RawSegment(_pending, now, fromClient: false, isn, _pendingSequence + 1,
-                    TcpFlags.Syn | TcpFlags.Ack, 64240, TcpOptionLayout.MssOnly, CookieMss, 0);
+                SendSynAck(_pending, now, isn, _pendingSequence);
                 SynAcksSent++;
                 for (int level = 0; level < synAckRetries; level++)
                     _retries[level].Enqueue(new Retransmission(now + ((2L << level) - 1) * 1_000_000_000, _pending, isn,
@@ -71,8 +70,7 @@ public sealed class FloodBurst(TraceWriter writer, SeededRandom random, long syn
         if (EarliestRetry() is var retry and >= 0 && (SynsSent >= syns || _retries[retry].Peek().DueNs < NextSynNs))
         {
             var again = _retries[retry].Dequeue();
-            writer.RawSegment(again.Path, now, fromClient: false, again.ServerIsn, again.ClientSequence + 1,
-                TcpFlags.Syn | TcpFlags.Ack, 64240, TcpOptionLayout.MssOnly, CookieMss, 0);
+            SendSynAck(again.Path, now, again.ServerIsn, again.ClientSequence);
             SynAcksRetransmitted++;
             return Next();
         }
@@ -96,6 +94,11 @@ public sealed class FloodBurst(TraceWriter writer, SeededRandom random, long syn
         }
         return Next();
     }
+
+    /// <summary>The listener's SYN-ACK to the SYN at <paramref name="clientSequence"/>: a retransmission repeats the first.</summary>
+    private void SendSynAck(in FlowPath path, long now, uint isn, uint clientSequence) =>
+        writer.RawSegment(path, now, fromClient: false, isn, clientSequence + 1, TcpFlags.Syn | TcpFlags.Ack, 64240,
+            TcpOptionLayout.MssOnly, CookieMss, 0);
 
     private long NextSynNs => _startNs + (long)(SynsSent * _gapNs);
 
