@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TcpState.Analysis.Connections;
 using TcpState.Analysis.Zeek;
 using TcpState.Capture;
@@ -126,21 +127,27 @@ public sealed class ConnectionTracker : IStateMachineListener
     /// to load each one's bucket, slot and detail: with many connections open those are cache misses, and starting
     /// them together overlaps their latency. A prefetch is only a hint, so a stale guess changes nothing but speed.
     /// </summary>
+    [SkipLocalsInit] // every element of the spans below is written before it is read
     public void ProcessBatch(ReadOnlySpan<TcpSegment> segments)
     {
         if (segments.Length > MaxBatch)
             throw new ArgumentOutOfRangeException(nameof(segments), $"at most {MaxBatch} segments at once");
+        // Each segment's key and its hash are worked out once, here, and handed to the lookup with the segment.
+        Span<ConnectionKey> keys = stackalloc ConnectionKey[segments.Length];
+        Span<Side> senders = stackalloc Side[segments.Length];
         Span<int> hashes = stackalloc int[segments.Length];
+        Span<int> firsts = stackalloc int[segments.Length];
         for (int i = 0; i < segments.Length; i++)
         {
-            hashes[i] = ConnectionKey.FromSegment(segments[i], out _).GetHashCode();
+            keys[i] = ConnectionKey.FromSegment(segments[i], out senders[i]);
+            hashes[i] = keys[i].GetHashCode();
             _table.PrefetchBucket(hashes[i]);
         }
         for (int i = 0; i < segments.Length; i++)
-            hashes[i] = _table.PrefetchFirst(hashes[i]);
+            firsts[i] = _table.PrefetchFirst(hashes[i]);
         for (int i = 0; i < segments.Length; i++)
         {
-            int handle = hashes[i];
+            int handle = firsts[i];
             if (handle == ConnectionTable.None)
                 continue;
             if (ConnectionTable.IsPacked(handle))
@@ -155,17 +162,22 @@ public sealed class ConnectionTracker : IStateMachineListener
             else if (connection.IsParked)
                 _parked.Prefetch(connection.ParkedIndex);
         }
-        foreach (ref readonly var segment in segments)
-            Process(segment);
+        for (int i = 0; i < segments.Length; i++)
+            Process(segments[i], keys[i], senders[i], hashes[i]);
     }
 
     public void Process(in TcpSegment segment)
     {
+        var key = ConnectionKey.FromSegment(segment, out var sender);
+        Process(segment, key, sender, key.GetHashCode());
+    }
+
+    private void Process(in TcpSegment segment, in ConnectionKey key, Side sender, int hash)
+    {
         SegmentsProcessed++;
         AdvanceTime(segment.Timestamp);
 
-        var key = ConnectionKey.FromSegment(segment, out var sender);
-        int index = _table.Find(key);
+        int index = _table.Find(key, hash);
         if (ConnectionTable.IsPacked(index))
             index = Unpack(index);
         bool reused = false;

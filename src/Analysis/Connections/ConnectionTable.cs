@@ -96,9 +96,11 @@ internal sealed class ConnectionTable
     public void PrefetchSlot(int index) => MemoryHint.Prefetch(ref _slots[index]);
 
     /// <summary>The connection's handle: a slot's index, a packed connection's (<see cref="IsPacked"/>), or <see cref="None"/>.</summary>
-    public int Find(in ConnectionKey key)
+    public int Find(in ConnectionKey key) => Find(key, key.GetHashCode());
+
+    /// <summary><see cref="Find(in ConnectionKey)"/> for a caller that has the key's hash already.</summary>
+    public int Find(in ConnectionKey key, int hash)
     {
-        int hash = key.GetHashCode();
         int handle = _buckets[hash & _bucketMask];
         while (handle != None)
         {
