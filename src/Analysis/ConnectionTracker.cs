@@ -119,7 +119,7 @@ public sealed class ConnectionTracker : IStateMachineListener
 
     public long ConnectionsFinished(FinishReason reason) => _finished[(int)reason];
 
-    /// <summary>The most segments <see cref="ProcessBatch"/> takes at once.</summary>
+    /// <summary>The most segments <see cref="ProcessBatch(ReadOnlySpan{TcpSegment})"/> takes at once.</summary>
     public const int MaxBatch = 32;
 
     /// <summary>
@@ -127,24 +127,32 @@ public sealed class ConnectionTracker : IStateMachineListener
     /// to load each one's bucket, slot and detail: with many connections open those are cache misses, and starting
     /// them together overlaps their latency. A prefetch is only a hint, so a stale guess changes nothing but speed.
     /// </summary>
-    [SkipLocalsInit] // every element of the spans below is written before it is read
+    [SkipLocalsInit] // every element of the span is written before it is read
     public void ProcessBatch(ReadOnlySpan<TcpSegment> segments)
     {
         if (segments.Length > MaxBatch)
             throw new ArgumentOutOfRangeException(nameof(segments), $"at most {MaxBatch} segments at once");
-        // Each segment's key and its hash are worked out once, here, and handed to the lookup with the segment.
-        Span<ConnectionKey> keys = stackalloc ConnectionKey[segments.Length];
-        Span<Side> senders = stackalloc Side[segments.Length];
-        Span<int> hashes = stackalloc int[segments.Length];
+        Span<KeyedSegment> keys = stackalloc KeyedSegment[segments.Length];
+        KeyedSegment.OfEach(segments, keys);
+        ProcessBatch(segments, keys);
+    }
+
+    /// <summary>
+    /// <see cref="ProcessBatch(ReadOnlySpan{TcpSegment})"/> for a caller that has each segment's key already
+    /// (<see cref="KeyedSegment.Of"/>, one for one with <paramref name="segments"/>).
+    /// </summary>
+    [SkipLocalsInit] // every element of the span below is written before it is read
+    public void ProcessBatch(ReadOnlySpan<TcpSegment> segments, ReadOnlySpan<KeyedSegment> keys)
+    {
+        if (segments.Length > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(segments), $"at most {MaxBatch} segments at once");
+        if (keys.Length != segments.Length)
+            throw new ArgumentException("one key per segment", nameof(keys));
+        for (int i = 0; i < keys.Length; i++)
+            _table.PrefetchBucket(keys[i].Hash);
         Span<int> firsts = stackalloc int[segments.Length];
-        for (int i = 0; i < segments.Length; i++)
-        {
-            keys[i] = ConnectionKey.FromSegment(segments[i], out senders[i]);
-            hashes[i] = keys[i].GetHashCode();
-            _table.PrefetchBucket(hashes[i]);
-        }
-        for (int i = 0; i < segments.Length; i++)
-            firsts[i] = _table.PrefetchFirst(hashes[i]);
+        for (int i = 0; i < keys.Length; i++)
+            firsts[i] = _table.PrefetchFirst(keys[i].Hash);
         for (int i = 0; i < segments.Length; i++)
         {
             int handle = firsts[i];
@@ -163,7 +171,7 @@ public sealed class ConnectionTracker : IStateMachineListener
                 _parked.Prefetch(connection.ParkedIndex);
         }
         for (int i = 0; i < segments.Length; i++)
-            Process(segments[i], keys[i], senders[i], hashes[i]);
+            Process(segments[i], keys[i].Key, keys[i].Sender, keys[i].Hash);
     }
 
     public void Process(in TcpSegment segment)

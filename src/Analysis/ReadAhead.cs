@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using TcpState.Analysis.Connections;
 using TcpState.Capture;
 using TcpState.Capture.Decoding;
 
@@ -38,13 +39,18 @@ internal sealed class ReadAhead
     private const int ResumeWhenFree = Batches / 2;
 
     private readonly TcpSegment[][] _batches = new TcpSegment[Batches][];
+    /// <summary>Each batch's segments' keys, one for one, worked out here rather than on the tracker's thread.</summary>
+    private readonly KeyedSegment[][] _keys = new KeyedSegment[Batches][];
     private readonly int[] _counts = new int[Batches];
     private readonly bool[] _last = new bool[Batches];
 
     public ReadAhead()
     {
         for (int i = 0; i < Batches; i++)
+        {
             _batches[i] = new TcpSegment[BatchSize];
+            _keys[i] = new KeyedSegment[BatchSize];
+        }
     }
 
     /// <summary>
@@ -70,7 +76,9 @@ internal sealed class ReadAhead
                         taken.WaitFor(next - Batches + ResumeWhenFree, ref abandoned);
                     if (Volatile.Read(ref abandoned))
                         return;
-                    int count = CaptureAnalysis.ReadBatch(source, decoder, accounting, _batches[next % Batches], out more);
+                    var batch = _batches[next % Batches];
+                    int count = CaptureAnalysis.ReadBatch(source, decoder, accounting, batch, out more);
+                    KeyedSegment.OfEach(batch.AsSpan(0, count), _keys[next % Batches]);
                     Publish(count, last: !more);
                 }
             }
@@ -103,12 +111,14 @@ internal sealed class ReadAhead
                     published.WaitFor(next + 1, ref never);
                 int slot = (int)(next % Batches);
                 var segments = _batches[slot].AsSpan(0, _counts[slot]);
+                var keys = _keys[slot].AsSpan(0, _counts[slot]);
                 bool last = _last[slot];
                 while (segments.Length > 0)
                 {
                     int take = Math.Min(ConnectionTracker.MaxBatch, segments.Length);
-                    tracker.ProcessBatch(segments[..take]);
+                    tracker.ProcessBatch(segments[..take], keys[..take]);
                     segments = segments[take..];
+                    keys = keys[take..];
                 }
                 taken.Advance(++next);
                 if (last)
