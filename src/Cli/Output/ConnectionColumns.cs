@@ -6,6 +6,8 @@ using TcpState.Analysis.Connections;
 using TcpState.Analysis.Records;
 using TcpState.Analysis.Zeek;
 
+using static TcpState.Cli.Output.Utf8Values;
+
 namespace TcpState.Cli.Output;
 
 /// <summary>How a one-line format spells a row: Zeek's TSV conventions, or RFC 4180 CSV.</summary>
@@ -53,10 +55,6 @@ internal static class ConnectionColumns
 
     public static IEnumerable<string> ZeekTypes => Columns.Select(c => c.ZeekType);
 
-    private static readonly byte[][] ConnStates = Enum.GetValues<ConnState>().Select(s => Encoding.ASCII.GetBytes(s.ToString())).ToArray();
-    private static readonly byte[][] RfcStates = Enum.GetValues<RfcState>().Select(s => Encoding.ASCII.GetBytes(s.ToRfcName())).ToArray();
-    private static readonly byte[][] EndReasons = Enum.GetValues<FinishReason>().Select(r => Encoding.ASCII.GetBytes(RecordFields.EndReason(r))).ToArray();
-
     /// <summary>The most bytes one value takes: a connection's full transition list ("FIN_WAIT_2@1700000000.000000,...").</summary>
     private const int MaxValueBytes = ConnectionView.MaxTransitions * 48;
 
@@ -78,8 +76,7 @@ internal static class ConnectionColumns
         row.Value("tcp"u8);
         if (line.HasDuration)
         {
-            line.Duration.TryFormat(text, out int written, RecordFields.SecondsFormat, CultureInfo.InvariantCulture);
-            row.Value(text[..written]);
+            row.Value(Seconds(line.Duration, text));
             row.Value(Number(line.OriginatorBytes, text));
             row.Value(Number(line.ResponderBytes, text));
         }
@@ -89,7 +86,7 @@ internal static class ConnectionColumns
             row.Unset();
             row.Unset();
         }
-        row.Value(ConnStates[(int)line.ConnState]);
+        row.Value(Of(line.ConnState));
         row.Value(Number(line.MissedBytes, text));
         if (line.HistoryLength == 0)
             row.Unset();
@@ -100,13 +97,13 @@ internal static class ConnectionColumns
         CommunityId.Write(line.OriginatorAddress, line.OriginatorPort, line.ResponderAddress, line.ResponderPort,
             chars[..CommunityId.Length]);
         row.Value(Ascii(chars[..CommunityId.Length], text));
-        row.Value(RfcStates[(int)line.OriginatorState]);
-        row.Value(RfcStates[(int)line.ResponderState]);
+        row.Value(Of(line.OriginatorState));
+        row.Value(Of(line.ResponderState));
         ReadOnlySpan<StateChange> transitions = line.Transitions;
         row.Collection(Transitions(transitions[..line.OriginatorTransitions], text));
         row.Collection(Transitions(transitions[line.OriginatorTransitions..line.TransitionCount], text));
         row.Collection(text[..RecordFields.FormatFlags(line.Flags, text)]);
-        row.Value(EndReasons[(int)line.FinishReason]);
+        row.Value(Of(line.FinishReason));
         row.End();
     }
 
@@ -117,25 +114,12 @@ internal static class ConnectionColumns
         foreach (var transition in transitions)
         {
             if (length > 0) text[length++] = (byte)',';
-            RfcStates[(int)transition.State].CopyTo(text[length..]);
-            length += RfcStates[(int)transition.State].Length;
+            Of(transition.State).CopyTo(text[length..]);
+            length += Of(transition.State).Length;
             text[length++] = (byte)'@';
             length += transition.Time.FormatZeek(text[length..]);
         }
         return text[..length];
-    }
-
-    private static ReadOnlySpan<byte> Number<T>(T value, Span<byte> text) where T : IUtf8SpanFormattable
-    {
-        value.TryFormat(text, out int written, default, CultureInfo.InvariantCulture);
-        return text[..written];
-    }
-
-    private static ReadOnlySpan<byte> Ascii(scoped ReadOnlySpan<char> chars, Span<byte> text)
-    {
-        for (int i = 0; i < chars.Length; i++)
-            text[i] = (byte)chars[i];
-        return text[..chars.Length];
     }
 
     /// <summary>One row being written: separators, the dialect's spelling of unset and empty values, CSV's quoting.</summary>

@@ -34,41 +34,9 @@ internal sealed class JsonLinesWriter : ConnectionLineWriter
 
     protected override void WriteConnection(in ConnectionLine line)
     {
-        var json = _json;
-        Span<char> text = stackalloc char[Math.Max(ConnectionView.MaxHistoryLength, CommunityId.Length)];
-        json.WriteStartObject();
-        json.WriteString(JsonNames.Record, JsonNames.Connection);
-        RecordFields.WriteTime(json, JsonNames.Ts, line.Start);
-        ConnectionUid.Write(line.OriginatorAddress, line.OriginatorPort, line.ResponderAddress, line.ResponderPort, line.Start,
-            text[..ConnectionUid.Length]);
-        json.WriteString(JsonNames.Uid, text[..ConnectionUid.Length]);
-        RecordFields.WriteAddress(json, JsonNames.OrigH, line.OriginatorAddress);
-        json.WriteNumber(JsonNames.OrigP, line.OriginatorPort);
-        RecordFields.WriteAddress(json, JsonNames.RespH, line.ResponderAddress);
-        json.WriteNumber(JsonNames.RespP, line.ResponderPort);
-        json.WriteString(JsonNames.Proto, JsonNames.Tcp);
-        if (line.HasDuration)
-        {
-            RecordFields.WriteSeconds(json, JsonNames.Duration, line.Duration);
-            json.WriteNumber(JsonNames.OrigBytes, line.OriginatorBytes);
-            json.WriteNumber(JsonNames.RespBytes, line.ResponderBytes);
-        }
-        json.WriteString(JsonNames.ConnState, JsonNames.Of(line.ConnState));
-        json.WriteNumber(JsonNames.MissedBytes, line.MissedBytes);
-        json.WriteString(JsonNames.History, line.History[..line.HistoryLength]);
-        json.WriteNumber(JsonNames.OrigPkts, line.OriginatorPackets);
-        json.WriteNumber(JsonNames.RespPkts, line.ResponderPackets);
-        CommunityId.Write(line.OriginatorAddress, line.OriginatorPort, line.ResponderAddress, line.ResponderPort,
-            text[..CommunityId.Length]);
-        json.WriteString(JsonNames.CommunityId, text[..CommunityId.Length]);
-        json.WriteString(JsonNames.OrigState, JsonNames.Of(line.OriginatorState));
-        json.WriteString(JsonNames.RespState, JsonNames.Of(line.ResponderState));
-        WriteTransitions(JsonNames.OrigTransitions, line.Transitions[..line.OriginatorTransitions]);
-        WriteTransitions(JsonNames.RespTransitions, line.Transitions[line.OriginatorTransitions..line.TransitionCount]);
-        RecordFields.WriteFlags(json, JsonNames.Flags, line.Flags);
-        json.WriteString(JsonNames.EndReason, RecordFields.EndReason(line.FinishReason));
-        json.WriteEndObject();
-        EndLine();
+        JsonConnectionRecord.Write(line, _lines);
+        if (_lines.WrittenCount >= ChunkBytes)
+            WriteOut();
     }
 
     public override void End(RunReport report)
@@ -91,19 +59,6 @@ internal sealed class JsonLinesWriter : ConnectionLineWriter
         _json.Dispose();
         WriteOut();
         _output.Flush();
-    }
-
-    private void WriteTransitions(JsonEncodedText name, ReadOnlySpan<StateChange> transitions)
-    {
-        _json.WriteStartArray(name);
-        foreach (var transition in transitions)
-        {
-            _json.WriteStartObject();
-            _json.WriteString(JsonNames.State, JsonNames.Of(transition.State));
-            RecordFields.WriteTime(_json, JsonNames.Ts, transition.Time);
-            _json.WriteEndObject();
-        }
-        _json.WriteEndArray();
     }
 
     private void EndLine()

@@ -11,7 +11,7 @@ namespace TcpState.Cli.Output;
 /// <summary>How record values are spelled in every output format, so they agree with each other and with docs/.</summary>
 internal static class RecordFields
 {
-    private static readonly (ConnectionFlags Flag, string Name)[] FlagNames =
+    internal static readonly (ConnectionFlags Flag, string Name)[] FlagNames =
     [
         (ConnectionFlags.Midstream, "midstream"),
         (ConnectionFlags.FastOpen, "fast_open"),
