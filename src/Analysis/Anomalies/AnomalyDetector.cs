@@ -45,6 +45,14 @@ public abstract class AnomalyDetector
 
     public virtual void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time) { }
 
+    /// <summary>
+    /// The states whose entering or leaving <see cref="OnTransition"/> is told of (<see cref="StatesOf"/>); the engine
+    /// passes no other transition. A connection makes about ten transitions, and each detector cares about one state.
+    /// </summary>
+    public virtual uint TransitionStates => uint.MaxValue;
+
+    protected static uint StatesOf(RfcState state) => 1u << (int)state;
+
     public virtual void OnNote(in ConnectionView connection, StateMachineNote note, bool originator, PacketTime time) { }
 
     public virtual void OnFinished(in ConnectionView connection) { }

@@ -18,6 +18,8 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
     private readonly Dictionary<string, long> _notListed = [];
     private readonly AnomalyDetector[] _detectors;
     private readonly AnomalyDetector[] _onSegment, _onSynOrRstSegment, _onTransition, _onNote, _onFinished, _onClock;
+    /// <summary>Each of <see cref="_onTransition"/>'s <see cref="AnomalyDetector.TransitionStates"/>, one for one.</summary>
+    private readonly uint[] _transitionStates;
     /// <summary>The earliest <see cref="AnomalyDetector.WakeAtNs"/>: until then the clock calls no detector.</summary>
     private long _nextWakeNs = long.MinValue;
 
@@ -45,6 +47,7 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
         _onSegment = With(DetectorInterests.Segments);
         _onSynOrRstSegment = With(DetectorInterests.Segments | DetectorInterests.SynOrRstSegments);
         _onTransition = With(DetectorInterests.Transitions);
+        _transitionStates = _onTransition.Select(d => d.TransitionStates).ToArray();
         _onNote = With(DetectorInterests.Notes);
         _onFinished = With(DetectorInterests.Finished);
         _onClock = With(DetectorInterests.Clock);
@@ -161,8 +164,10 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
 
     public void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
     {
-        foreach (var detector in _onTransition)
-            detector.OnTransition(connection, originator, from, to, time);
+        uint states = 1u << (int)from | 1u << (int)to;
+        for (int i = 0; i < _onTransition.Length; i++)
+            if ((_transitionStates[i] & states) != 0)
+                _onTransition[i].OnTransition(connection, originator, from, to, time);
     }
 
     public void OnNote(in ConnectionView connection, StateMachineNote note, bool originator, PacketTime time)

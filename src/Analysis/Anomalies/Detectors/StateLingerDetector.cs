@@ -80,6 +80,8 @@ internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state
     /// <summary>Queue entries looked at by scans, for tests that bound the work.</summary>
     internal long EntriesScanned { get; private set; }
 
+    public override uint TransitionStates => StatesOf(state);
+
     public override void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
     {
         var key = (connection.Id, originator);

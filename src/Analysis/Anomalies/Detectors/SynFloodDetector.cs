@@ -114,6 +114,8 @@ internal sealed class SynFloodDetector(AnomalyEngine engine) : AnomalyDetector(e
         }
     }
 
+    public override uint TransitionStates => StatesOf(RfcState.SynSent);
+
     public override void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
     {
         if (!originator || from != RfcState.SynSent || !_halfOpen.Remove(connection.Id, out var halfOpen))

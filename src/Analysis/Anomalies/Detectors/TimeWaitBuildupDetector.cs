@@ -37,6 +37,8 @@ internal sealed class TimeWaitBuildupDetector(AnomalyEngine engine) : AnomalyDet
 
     public override DetectorInterests Interests => DetectorInterests.Transitions | DetectorInterests.Finished;
 
+    public override uint TransitionStates => StatesOf(RfcState.TimeWait);
+
     public override void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)
     {
         if (to == RfcState.TimeWait)
