@@ -17,9 +17,11 @@ public class ChecksumTests
     [InlineData(63)]
     [InlineData(64)]
     [InlineData(65)]
+    [InlineData(96)]
     [InlineData(127)]
     [InlineData(1459)]
     [InlineData(9001)]
+    [InlineData(1_100_000)] // past the 512 KB after which the AVX2 sum widens its 32-bit lanes
     public void Sum_MatchesTheByteByByteReference_AtEveryLength(int length)
     {
         var random = new Random(length);
@@ -35,6 +37,21 @@ public class ChecksumTests
     {
         var data = Enumerable.Repeat((byte)0xFF, 65535).ToArray();
         Assert.Equal(ReferenceChecksum.Sum(data), InternetChecksum.Sum(data));
+    }
+
+    /// <summary>The AVX2 sum reads words as signed after flipping their top bit: the words at both ends of that range.</summary>
+    [Theory]
+    [InlineData(0x00, 0x00)]
+    [InlineData(0xFF, 0xFF)]
+    [InlineData(0x80, 0x00)]
+    [InlineData(0x7F, 0xFF)]
+    public void Sum_OfTheExtremeWords_MatchesTheReference(byte high, byte low)
+    {
+        var data = new byte[1_100_000];
+        for (int i = 0; i < data.Length; i += 2)
+            (data[i], data[i + 1]) = (high, low);
+        Assert.Equal(ReferenceChecksum.Sum(data), InternetChecksum.Sum(data));
+        Assert.Equal(ReferenceChecksum.Sum(data.AsSpan(0, 4_000).ToArray()), InternetChecksum.Sum(data.AsSpan(0, 4_000)));
     }
 
     [Fact]
