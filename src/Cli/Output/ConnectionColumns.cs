@@ -102,7 +102,7 @@ internal static class ConnectionColumns
         ReadOnlySpan<StateChange> transitions = line.Transitions;
         row.Collection(Transitions(transitions[..line.OriginatorTransitions], text));
         row.Collection(Transitions(transitions[line.OriginatorTransitions..line.TransitionCount], text));
-        row.Collection(text[..RecordFields.FormatFlags(line.Flags, text)]);
+        row.Collection(text[..FormatFlags(line.Flags, text)]);
         row.Value(Of(line.FinishReason));
         row.End();
     }

@@ -62,42 +62,8 @@ internal static class RecordFields
         json.WriteString(name, text[..address.FormatUtf8(text)]);
     }
 
-    /// <summary>Writes a flags property as a JSON array of the flags' names, without an enumerator.</summary>
-    public static void WriteFlags(Utf8JsonWriter json, JsonEncodedText name, ConnectionFlags flags)
-    {
-        json.WriteStartArray(name);
-        foreach (var (flag, flagName) in FlagNames)
-            if ((flags & flag) != 0)
-                json.WriteStringValue(flagName);
-        json.WriteEndArray();
-    }
-
-    /// <summary>Writes the flags' names, comma-separated, as UTF-8 into <paramref name="destination"/>; returns the bytes written.</summary>
-    public static int FormatFlags(ConnectionFlags flags, Span<byte> destination)
-    {
-        int length = 0;
-        foreach (var (flag, name) in FlagNames)
-        {
-            if ((flags & flag) == 0)
-                continue;
-            if (length > 0)
-                destination[length++] = (byte)',';
-            length += System.Text.Encoding.ASCII.GetBytes(name, destination[length..]);
-        }
-        return length;
-    }
-
     /// <summary>Durations in seconds, to the microsecond as Zeek writes them.</summary>
     public const string SecondsFormat = "0.000000";
-
-    /// <summary>Writes a duration property as a JSON number with six decimals, without making a string.</summary>
-    public static void WriteSeconds(Utf8JsonWriter json, JsonEncodedText name, double seconds)
-    {
-        Span<byte> text = stackalloc byte[64];
-        seconds.TryFormat(text, out int written, SecondsFormat, CultureInfo.InvariantCulture);
-        json.WritePropertyName(name);
-        json.WriteRawValue(text[..written], skipInputValidation: true);
-    }
 
     /// <summary>Seconds since the epoch with six decimals, as Zeek writes times.</summary>
     public static string Time(PacketTime time) => time.ToZeekString();

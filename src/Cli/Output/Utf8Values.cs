@@ -41,6 +41,22 @@ internal static class Utf8Values
         return text[..written];
     }
 
+    /// <summary>Writes the flags' names, comma-separated, into <paramref name="destination"/>; returns the bytes written.</summary>
+    public static int FormatFlags(ConnectionFlags flags, Span<byte> destination)
+    {
+        int length = 0;
+        foreach (var (flag, name) in FlagNames)
+        {
+            if ((flags & flag) == 0)
+                continue;
+            if (length > 0)
+                destination[length++] = (byte)',';
+            name.CopyTo(destination[length..]);
+            length += name.Length;
+        }
+        return length;
+    }
+
     /// <summary>Text known to be ASCII (history letters, a uid, a Community ID), one byte per character.</summary>
     public static ReadOnlySpan<byte> Ascii(scoped ReadOnlySpan<char> chars, Span<byte> text)
     {
