@@ -176,8 +176,8 @@ public sealed class ConnectionTracker : IStateMachineListener
 
     public void Process(in TcpSegment segment)
     {
-        var key = ConnectionKey.FromSegment(segment, out var sender);
-        Process(segment, key, sender, key.GetHashCode());
+        var keyed = KeyedSegment.Of(segment);
+        Process(segment, keyed.Key, keyed.Sender, keyed.Hash);
     }
 
     private void Process(in TcpSegment segment, in ConnectionKey key, Side sender, int hash)

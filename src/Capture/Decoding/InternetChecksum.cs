@@ -8,7 +8,7 @@ namespace TcpState.Capture.Decoding;
 
 /// <summary>
 /// The Internet checksum (RFC 1071): the one's-complement sum of 16-bit big-endian words. It runs on every TCP
-/// segment, so the data is summed 32 or 64 bytes at a time into 64-bit lanes and folded once at the end.
+/// segment, so the data is summed a vector at a time into wide lanes and folded once at the end.
 /// </summary>
 /// <remarks>
 /// Two properties of the one's-complement sum make that possible (RFC 1071 §2). It does not depend on byte order:
@@ -117,20 +117,8 @@ public static class InternetChecksum
             sum = SumWordsAvx2(data);
             position = data.Length - data.Length % Vector256<byte>.Count;
         }
-        // Each 32-bit word is widened into a 64-bit lane, so lanes cannot overflow for any frame (2^32 words).
-        else if (Vector256.IsHardwareAccelerated && data.Length >= Vector256<byte>.Count * 2)
-        {
-            var lanesA = Vector256<ulong>.Zero;
-            var lanesB = Vector256<ulong>.Zero;
-            foreach (var block in MemoryMarshal.Cast<byte, Vector256<uint>>(data))
-            {
-                var (lower, upper) = Vector256.Widen(block);
-                lanesA += lower;
-                lanesB += upper;
-            }
-            sum = Vector256.Sum(lanesA) + Vector256.Sum(lanesB);
-            position = data.Length - data.Length % Vector256<byte>.Count;
-        }
+        // Elsewhere (Arm's 128-bit vectors; 256-bit vectors are accelerated only where AVX2 is) each 32-bit word is
+        // widened into a 64-bit lane, so lanes cannot overflow for any frame (2^32 words).
         else if (Vector128.IsHardwareAccelerated && data.Length >= Vector128<byte>.Count * 2)
         {
             var lanesA = Vector128<ulong>.Zero;
