@@ -43,6 +43,17 @@ public readonly record struct SegmentFacts
         new((_facts & ~(Fact.FromOriginator | Fact.BadChecksum)) | If(fromOriginator, Fact.FromOriginator) |
             If(badChecksum, Fact.BadChecksum));
 
+    /// <summary>
+    /// Facts to look for, not facts of one segment: a segment with any of them passes a detector's gate
+    /// (<see cref="Anomalies.AnomalyDetector.HearSegments"/>).
+    /// </summary>
+    internal static SegmentFacts AnyOf(bool retransmission = false, bool keepAlive = false, bool zeroWindow = false,
+        bool zeroWindowProbe = false) =>
+        Of(openedConnection: false, retransmittedSyn: false, retransmission, keepAlive, zeroWindow, zeroWindowProbe);
+
+    /// <summary>True when this segment has at least one of the facts in <paramref name="wanted"/> (<see cref="AnyOf"/>).</summary>
+    internal bool HasAnyOf(SegmentFacts wanted) => (_facts & wanted._facts) != 0;
+
     private static Fact If(bool condition, Fact fact) => (Fact)((byte)fact * Unsafe.BitCast<bool, byte>(condition));
 
     private bool Has(Fact fact) => (_facts & fact) != 0;

@@ -158,8 +158,10 @@ public sealed class AnomalyEngine : IConnectionObserver, ITrackerAttached
             return;
         // Both lists keep the catalogue's order, so detectors hear a segment in the same order either way.
         var detectors = (segment.Flags & (TcpFlags.Syn | TcpFlags.Rst)) != 0 ? _onSynOrRstSegment : _onSegment;
+        uint senderState = 1u << (int)(facts.FromOriginator ? connection.OriginatorState : connection.ResponderState);
         foreach (var detector in detectors)
-            detector.OnSegment(connection, segment, facts);
+            if ((detector.HearsFromStates & senderState) != 0 || facts.HasAnyOf(detector.HearsFacts))
+                detector.OnSegment(connection, segment, facts);
     }
 
     public void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time)

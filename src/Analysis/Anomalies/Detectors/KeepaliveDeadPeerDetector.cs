@@ -8,7 +8,8 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// and the connection is then reset or abandoned — the peer is gone while the connection was idle. Raised when the
 /// unanswered probes reach the threshold; the ending is filled in when the connection ends.
 /// </summary>
-internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine) : AnomalyDetector(engine)
+internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine)
+    : AnomalyDetector(engine, NoStates, SegmentFacts.AnyOf(keepAlive: true))
 {
     private struct Probing
     {
@@ -28,7 +29,10 @@ internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine) : AnomalyD
             // Anything from the peer answers the probes.
             var peerKey = (connection.Id, !facts.FromOriginator);
             if (_probing.TryGetValue(peerKey, out var peer) && peer.Anomaly is null)
+            {
                 _probing.Remove(peerKey);
+                HearAnswersWhileProbing();
+            }
         }
         if (!facts.KeepAlive)
             return;
@@ -57,7 +61,12 @@ internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine) : AnomalyD
             Describe(probing.Anomaly, probing.Unanswered, ending: null);
         }
         _probing[key] = probing;
+        HearAnswersWhileProbing();
     }
+
+    /// <summary>While probes wait for an answer, any segment may be one: all pass the gate, not only the probes.</summary>
+    private void HearAnswersWhileProbing() =>
+        HearSegments(_probing.Count > 0 ? AllStates : NoStates, SegmentFacts.AnyOf(keepAlive: true));
 
     public override void OnFinished(in ConnectionView connection)
     {
@@ -65,7 +74,10 @@ internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine) : AnomalyD
             return;
         foreach (var side in (ReadOnlySpan<bool>)[true, false])
         {
-            if (!_probing.Remove((connection.Id, side), out var probing) || probing.Anomaly is not { Listed: true })
+            if (!_probing.Remove((connection.Id, side), out var probing))
+                continue;
+            HearAnswersWhileProbing();
+            if (probing.Anomaly is not { Listed: true })
                 continue;
             bool reset = connection.OriginatorState == RfcState.Closed && connection.ResponderState == RfcState.Closed &&
                          connection.History.Contains(side ? 'R' : 'r');

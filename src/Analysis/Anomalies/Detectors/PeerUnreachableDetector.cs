@@ -11,7 +11,8 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// silently drops it. Reported with the number of retransmissions and how it ended (silence, or a RST when the
 /// sender gave up).
 /// </summary>
-internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDetector(engine)
+internal sealed class PeerUnreachableDetector(AnomalyEngine engine)
+    : AnomalyDetector(engine, NoStates, SegmentFacts.AnyOf(retransmission: true))
 {
     /// <summary>A retransmission interval counts as growing when it is at least this much longer than the previous one.</summary>
     private const double BackoffFactor = 1.3;
@@ -112,8 +113,15 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
         ref var kept = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, key, out bool existed);
         kept = chain;
         if (!existed)
+        {
             ChainsNear(connection.Id)++;
+            HearPeersWhileRetransmitting();
+        }
     }
+
+    /// <summary>While a chain is open, a segment from either side may end it: all pass the gate, not only retransmissions.</summary>
+    private void HearPeersWhileRetransmitting() =>
+        HearSegments(_chains.Count > 0 ? AllStates : NoStates, SegmentFacts.AnyOf(retransmission: true));
 
     public override void OnFinished(in ConnectionView connection)
     {
@@ -126,7 +134,10 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine) : AnomalyDet
     private void Forget((long Id, bool) key)
     {
         if (_chains.Remove(key))
+        {
             ChainsNear(key.Id)--;
+            HearPeersWhileRetransmitting();
+        }
     }
 
     private static void Describe(in Chain chain)

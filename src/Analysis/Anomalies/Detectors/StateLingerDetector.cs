@@ -10,9 +10,11 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// (connection, side) with the time they entered it, and once per second of packet time those past the threshold are
 /// reported. Memory follows how many endpoints are in the state, not how many passed through it; a scan looks only at
 /// the endpoints that became due (a queue by entry time), so its cost follows what is reported, not how many linger —
-/// a capture can tick its clock once a second for a million packets.
+/// a capture can tick its clock once a second for a million packets. Segments reach it only from an endpoint in the
+/// state, the one place a confirmation can come from.
 /// </summary>
-internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state) : AnomalyDetector(engine)
+internal abstract class StateLingerDetector(AnomalyEngine engine, RfcState state)
+    : AnomalyDetector(engine, hearsFromStates: StatesOf(state))
 {
     private const long ScanIntervalNs = PacketTime.NanosecondsPerSecond;
 

@@ -10,7 +10,8 @@ namespace TcpState.Analysis.Anomalies.Detectors;
 /// how many zero-window probes it sent. The once-a-second check looks only at stalls that came due (a queue by due
 /// time) and refreshes only listed anomalies, so its cost does not follow how many connections are stalled.
 /// </summary>
-internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector(engine)
+internal sealed class ZeroWindowDetector(AnomalyEngine engine)
+    : AnomalyDetector(engine, NoStates, SegmentFacts.AnyOf(zeroWindow: true))
 {
     private sealed class Stall
     {
@@ -50,6 +51,7 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
             if (!_stalls.TryGetValue(key, out var stall))
             {
                 _stalls.Add(key, stall = new Stall { Connection = connection.Identity, ReceiverIsOriginator = facts.FromOriginator });
+                HearWindowsWhileStalled();
                 Engine.WakeBy(WakeAtNs);
             }
             if (!stall.Open)
@@ -67,9 +69,18 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
             stall.StalledNs += now - stall.StartNs;
             Check(stall, now);
             if (stall.Anomaly is null)
+            {
                 _stalls.Remove(key);
+                HearWindowsWhileStalled();
+            }
         }
     }
+
+    /// <summary>
+    /// While a stall is kept, any segment may reopen the window or probe it: all pass the gate, not only zero windows.
+    /// </summary>
+    private void HearWindowsWhileStalled() =>
+        HearSegments(_stalls.Count > 0 ? AllStates : NoStates, SegmentFacts.AnyOf(zeroWindow: true));
 
     public override long WakeAtNs => _stalls.Count == 0 ? long.MaxValue : _nextScanNs;
 
@@ -117,6 +128,7 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine) : AnomalyDetector
         {
             if (!_stalls.Remove((connection.Id, side), out var stall))
                 continue;
+            HearWindowsWhileStalled();
             _reported.Remove(stall);
             if (stall.Open)
             {
