@@ -45,11 +45,10 @@ public readonly record struct SegmentFacts
 
     /// <summary>
     /// Facts to look for, not facts of one segment: a segment with any of them passes a detector's gate
-    /// (<see cref="Anomalies.AnomalyDetector.HearSegments"/>).
+    /// (<see cref="Anomalies.AnomalyDetector.HearsFacts"/>).
     /// </summary>
-    internal static SegmentFacts AnyOf(bool retransmission = false, bool keepAlive = false, bool zeroWindow = false,
-        bool zeroWindowProbe = false) =>
-        Of(openedConnection: false, retransmittedSyn: false, retransmission, keepAlive, zeroWindow, zeroWindowProbe);
+    internal static SegmentFacts AnyOf(bool retransmission = false, bool keepAlive = false, bool zeroWindow = false) =>
+        Of(openedConnection: false, retransmittedSyn: false, retransmission, keepAlive, zeroWindow, zeroWindowProbe: false);
 
     /// <summary>True when this segment has at least one of the facts in <paramref name="wanted"/> (<see cref="AnyOf"/>).</summary>
     internal bool HasAnyOf(SegmentFacts wanted) => (_facts & wanted._facts) != 0;

@@ -32,9 +32,19 @@ public abstract class AnomalyDetector
         Engine = engine;
     }
 
-    /// <summary>A detector whose gate in front of <see cref="OnSegment"/> never changes (<see cref="HearSegments"/>).</summary>
-    protected AnomalyDetector(AnomalyEngine engine, uint hearsFromStates, SegmentFacts hearsFacts = default) : this(engine) =>
-        HearSegments(hearsFromStates, hearsFacts);
+    /// <summary>
+    /// A detector with a gate in front of <see cref="OnSegment"/>: a segment passes when its sender is in one of
+    /// <paramref name="hearsFromStates"/> (<see cref="StatesOf"/>) or it has one of the facts in <paramref name="hearsFacts"/>.
+    /// Most segments are data and ACKs of connections no detector is watching, and calling each detector for each of them,
+    /// to return at once, cost a mispredicted indirect call apiece: 8% of the tracking thread's instructions and 9% of its
+    /// cycles on the 5M-packet bench trace. A detector's own checks still run on what passes; the gate must let through
+    /// everything they would act on (<see cref="HearEverySegmentWhile"/> while it watches connections).
+    /// </summary>
+    protected AnomalyDetector(AnomalyEngine engine, uint hearsFromStates, SegmentFacts hearsFacts = default) : this(engine)
+    {
+        _gateStates = HearsFromStates = hearsFromStates;
+        HearsFacts = hearsFacts;
+    }
 
     protected AnomalyEngine Engine { get; }
 
@@ -47,33 +57,22 @@ public abstract class AnomalyDetector
 
     public virtual void OnSegment(in ConnectionView connection, in TcpSegment segment, in SegmentFacts facts) { }
 
-    /// <summary>
-    /// The gate in front of <see cref="OnSegment"/>, checked by the engine without calling the detector: a segment passes
-    /// when its sender is in one of these states (<see cref="StatesOf"/>; after the segment moved it) ...
-    /// </summary>
+    /// <summary>The gate in front of <see cref="OnSegment"/>, checked by the engine without calling the detector: the sender's states that pass ...</summary>
     internal uint HearsFromStates { get; private set; } = AllStates;
 
-    /// <summary>... or when it has one of these facts. Every segment passes unless the detector narrows the gate.</summary>
-    internal SegmentFacts HearsFacts { get; private set; }
+    /// <summary>... and the facts that pass. Every segment passes unless the detector was made with a gate.</summary>
+    internal SegmentFacts HearsFacts { get; }
 
-    /// <summary>
-    /// Narrows the gate in front of <see cref="OnSegment"/> to segments whose sender is in one of
-    /// <paramref name="fromStates"/> or that have one of the facts in <paramref name="withAnyOf"/>. Most segments are
-    /// data and ACKs of connections no detector is watching, and calling each detector for each of them, to return at
-    /// once, cost a mispredicted indirect call apiece: 8% of the tracking thread's instructions and 9% of its cycles
-    /// on the 5M-packet bench trace. A
-    /// detector's own checks still run on what passes; the gate must let through everything they would act on.
-    /// </summary>
-    protected void HearSegments(uint fromStates, SegmentFacts withAnyOf = default)
-    {
-        HearsFromStates = fromStates;
-        HearsFacts = withAnyOf;
-    }
+    /// <summary>The states the detector was made with, which its gate returns to when it stops watching.</summary>
+    private readonly uint _gateStates = AllStates;
 
-    /// <summary>Every state, for <see cref="HearSegments"/>: the sender's state does not matter.</summary>
+    /// <summary>While <paramref name="watching"/> (it holds state that any segment may change), every segment passes the gate.</summary>
+    protected void HearEverySegmentWhile(bool watching) => HearsFromStates = watching ? AllStates : _gateStates;
+
+    /// <summary>Every state, for a gate: the sender's state does not matter.</summary>
     protected const uint AllStates = uint.MaxValue;
 
-    /// <summary>No state, for <see cref="HearSegments"/>: only the facts let a segment through.</summary>
+    /// <summary>No state, for a gate: only the facts let a segment through.</summary>
     protected const uint NoStates = 0;
 
     public virtual void OnTransition(in ConnectionView connection, bool originator, RfcState from, RfcState to, PacketTime time) { }

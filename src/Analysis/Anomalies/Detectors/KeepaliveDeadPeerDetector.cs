@@ -66,7 +66,7 @@ internal sealed class KeepaliveDeadPeerDetector(AnomalyEngine engine)
 
     /// <summary>While probes wait for an answer, any segment may be one: all pass the gate, not only the probes.</summary>
     private void HearAnswersWhileProbing() =>
-        HearSegments(_probing.Count > 0 ? AllStates : NoStates, SegmentFacts.AnyOf(keepAlive: true));
+        HearEverySegmentWhile(_probing.Count > 0);
 
     public override void OnFinished(in ConnectionView connection)
     {

@@ -121,7 +121,7 @@ internal sealed class PeerUnreachableDetector(AnomalyEngine engine)
 
     /// <summary>While a chain is open, a segment from either side may end it: all pass the gate, not only retransmissions.</summary>
     private void HearPeersWhileRetransmitting() =>
-        HearSegments(_chains.Count > 0 ? AllStates : NoStates, SegmentFacts.AnyOf(retransmission: true));
+        HearEverySegmentWhile(_chains.Count > 0);
 
     public override void OnFinished(in ConnectionView connection)
     {

@@ -80,7 +80,7 @@ internal sealed class ZeroWindowDetector(AnomalyEngine engine)
     /// While a stall is kept, any segment may reopen the window or probe it: all pass the gate, not only zero windows.
     /// </summary>
     private void HearWindowsWhileStalled() =>
-        HearSegments(_stalls.Count > 0 ? AllStates : NoStates, SegmentFacts.AnyOf(zeroWindow: true));
+        HearEverySegmentWhile(_stalls.Count > 0);
 
     public override long WakeAtNs => _stalls.Count == 0 ? long.MaxValue : _nextScanNs;
 
